@@ -1,0 +1,96 @@
+import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
+import type { CioLogger } from './logger.js';
+import type { CioEvents, Unsubscribe } from './events.js';
+import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
+import type { DeadLetter } from '../queue/store.js';
+
+/** Identifier kinds accepted by `mergeCustomers`. */
+export type IdentifierType = 'id' | 'email' | 'cio_id';
+
+/** Attributes or event data: any JSON-serialisable object. */
+export type CioData = Record<string, unknown>;
+
+/** A track/trackAnonymous payload: `name` is required; `id` (a ULID) is added when missing. */
+export interface CioEventData extends CioData {
+  name: string;
+  data?: CioData;
+  id?: string;
+  timestamp?: number;
+}
+
+/** A transactional message: the SDK's request object or its plain options. */
+export type TransactionalRequest<T> = T | CioData;
+
+/** The Customer.io operations, with the SDK's names and arguments plus an optional last `CallOptions`. */
+export interface CioOperations {
+  identify(customerId: string | number, data?: CioData, options?: CallOptions): Promise<CioResult>;
+  track(customerId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult>;
+  trackAnonymous(anonymousId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult>;
+  trackPageView(customerId: string | number, path: string, options?: CallOptions): Promise<CioResult>;
+  destroy(customerId: string | number, options?: CallOptions): Promise<CioResult>;
+  suppress(customerId: string | number, options?: CallOptions): Promise<CioResult>;
+  unsuppress(customerId: string | number, options?: CallOptions): Promise<CioResult>;
+  addDevice(customerId: string | number, deviceId: string, platform: string, data?: CioData, options?: CallOptions): Promise<CioResult>;
+  deleteDevice(customerId: string | number, deviceToken: string | number, options?: CallOptions): Promise<CioResult>;
+  mergeCustomers(
+    primaryIdType: IdentifierType,
+    primaryId: string | number,
+    secondaryIdType: IdentifierType,
+    secondaryId: string | number,
+    options?: CallOptions,
+  ): Promise<CioResult>;
+  sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult>;
+  sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult>;
+  triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult>;
+}
+
+/** Options of {@link CioClient.run}. */
+export interface RunCallOptions {
+  /** Idempotency key of the call; default: derived from the operation name and `args`. */
+  idempotencyKey?: string;
+  /** Arguments to keep if the call is queued: they are passed to the replay handler registered under the operation's name. */
+  args?: readonly unknown[];
+  /** Whether a repeat after an ambiguous failure is harmless. @default true */
+  repeatable?: boolean;
+  /** Whether a transient failure may be queued for replay (needs a replay handler). @default false */
+  queue?: boolean;
+}
+
+/** What {@link CioClient.run} resolves to: a {@link CioResult} plus the function's value when it ran. */
+export type RunResult<T> = CioResult & { value?: T };
+
+/** Replays a queued custom operation (see {@link CioClient.registerReplay}). */
+export type ReplayHandler = (...args: unknown[]) => Promise<unknown>;
+
+/** The resilient Customer.io client. Its methods never reject and never throw. */
+export interface CioClient extends CioOperations {
+  /** Circuit state, failure figures and queue figures. */
+  health(): CioHealth;
+  /** Delivers what is queued, while Customer.io allows, within `timeoutMs`. */
+  flush(options?: DrainOptions): Promise<FlushResult>;
+  /** Graceful shutdown: stops taking work, finishes in-flight calls, drains within `timeoutMs`, persists the rest, releases timers. Safe to call twice. */
+  close(options?: DrainOptions): Promise<FlushResult>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe;
+  /** Subscribes for one emission. */
+  once<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe;
+  /** Unsubscribes. */
+  off<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): void;
+  /**
+   * Runs any function under this client's policies (rate limit, retry, circuit breaker, timeout)
+   * and idempotency guard, as the `@Resilient()` decorator does. Never rejects.
+   */
+  run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options?: RunCallOptions): Promise<RunResult<T>>;
+  /** Registers how to replay queued calls of a custom operation (used by `@Resilient({ fallback: 'queue' })`). */
+  registerReplay(operation: string, handler: ReplayHandler): void;
+  /** Dead letters: operations set aside after a permanent or ambiguous failure. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Puts dead letters (the given ids, or all) back in the queue; resolves how many moved. */
+  redrive(ids?: readonly string[]): Promise<number>;
+  /** Holds the circuit open (state `ISOLATED`) until the handle is disposed. */
+  isolate(): { dispose(): void };
+  /** The logger the client writes to. */
+  readonly logger: CioLogger;
+  /** True once `close()` was called. */
+  readonly closed: boolean;
+}

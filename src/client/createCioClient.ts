@@ -1,0 +1,433 @@
+import { APIClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
+import { CioClosedError, CioError } from '../errors/CioError.js';
+import { newEventId } from '../idempotency/eventId.js';
+import { deriveIdempotencyKey } from '../idempotency/keys.js';
+import { lruIdempotencyStore } from '../idempotency/lruStore.js';
+import type { IdempotencyStore } from '../idempotency/store.js';
+import { Pipeline } from '../policies/pipeline.js';
+import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
+import { Drainer } from '../queue/drainer.js';
+import { memoryQueue } from '../queue/memoryQueue.js';
+import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
+import { validateCall } from '../validation/validateCall.js';
+import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
+import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
+import { OPERATIONS, OPERATION_NAMES, toStorableArgs, type OperationSpec, type SdkClients } from './operations.js';
+import { normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
+import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, OperationName } from './types.js';
+
+/** How many arguments each operation takes before its optional `CallOptions`. */
+const ARITY: Record<OperationName, number> = {
+  identify: 2, track: 2, trackAnonymous: 2, trackPageView: 2, destroy: 1, suppress: 1, unsuppress: 1,
+  addDevice: 4, deleteDevice: 2, mergeCustomers: 4, sendEmail: 1, sendPush: 1, triggerBroadcast: 3,
+};
+
+const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
+
+/** Reads the optional `CallOptions` at the end of a call's arguments. */
+function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: CallOptions } {
+  const arity = ARITY[operation];
+  const args = raw.slice(0, arity);
+  const last = raw[arity];
+  const options: CallOptions = {};
+  if (typeof last === 'object' && last !== null && typeof (last as CallOptions).idempotencyKey === 'string') {
+    options.idempotencyKey = (last as CallOptions).idempotencyKey as string;
+  }
+  return { args, options };
+}
+
+class ResilientCioClient {
+  readonly logger;
+  readonly #options: NormalizedOptions;
+  readonly #redact: Redactor;
+  readonly #sdk: SdkClients;
+  readonly #pipeline: Pipeline;
+  readonly #emitter: TypedEmitter<CioEvents>;
+  readonly #idempotency: IdempotencyStore | undefined;
+  readonly #ownsIdempotency: boolean;
+  readonly #queue: QueueStore | undefined;
+  readonly #drainer: Drainer | undefined;
+  readonly #inFlight = new Map<string, Promise<CioResult>>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #replays = new Map<string, ReplayHandler>();
+  #queueStats: QueueStats = EMPTY_STATS;
+  #closed = false;
+  #closing: Promise<FlushResult> | undefined;
+
+  constructor(input: CioClientOptions) {
+    const o = (this.#options = normalizeOptions(input));
+    this.logger = o.logger;
+    this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey));
+    this.#emitter = new TypedEmitter<CioEvents>((err, event) =>
+      o.logger.warn({ event: String(event), err: this.#redact(String(err)) }, 'customerio-resilience: an event listener threw'),
+    );
+    const region = o.region === 'eu' ? RegionEU : RegionUS;
+    const sdkDefaults = { region, timeout: o.timeoutMs, retry: { maxRetries: 0 } };
+    this.#sdk = {
+      track: new TrackClient(o.siteId, o.apiKey, { ...sdkDefaults, ...(o.trackUrl ? { url: o.trackUrl } : {}) }),
+      app: o.appApiKey ? new APIClient(o.appApiKey, { ...sdkDefaults, ...(o.appUrl ? { url: o.appUrl } : {}) }) : undefined,
+    };
+    this.#pipeline = new Pipeline(o, this.#redact, {
+      onStateChange: (state, error) => this.#onCircuitState(state, error),
+    });
+    if (o.idempotency) {
+      this.#ownsIdempotency = !o.idempotency.store;
+      this.#idempotency = o.idempotency.store ?? lruIdempotencyStore({ max: o.idempotency.max });
+    } else {
+      this.#ownsIdempotency = false;
+    }
+    this.#queue = o.queue === false ? undefined : (o.queue ?? memoryQueue());
+    if (this.#queue) {
+      this.#drainer = new Drainer({
+        store: this.#queue,
+        pipeline: this.#pipeline,
+        sdk: this.#sdk,
+        options: o,
+        replays: this.#replays,
+        emit: (event, payload) => this.#emitter.emit(event, payload as never),
+        onStats: (stats) => (this.#queueStats = stats),
+      });
+      if (o.drain.enabled) this.#drainer.start();
+    }
+    for (const name of OPERATION_NAMES) {
+      Object.defineProperty(this, name, {
+        value: (...raw: unknown[]) => this.#call(name, raw),
+        enumerable: false,
+      });
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  on<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe {
+    return this.#emitter.on(event, listener);
+  }
+
+  once<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe {
+    return this.#emitter.once(event, listener);
+  }
+
+  off<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): void {
+    this.#emitter.off(event, listener);
+  }
+
+  health(): CioHealth {
+    const state = this.#pipeline.circuitState;
+    const q = this.#queueStats;
+    const last = this.#pipeline.lastFailure;
+    const status = state === 'OPEN' || state === 'ISOLATED' ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 ? 'warn' : 'pass';
+    return {
+      status,
+      circuit_state: state,
+      failure_count: this.#pipeline.failureCount,
+      last_failure: last === null ? null : new Date(last).toISOString(),
+      queue: {
+        store: this.#queue?.name ?? 'none',
+        depth: q.depth,
+        oldest_age_ms: q.oldestAgeMs,
+        dropped: q.dropped,
+        dead_letter: q.deadLetters,
+      },
+    };
+  }
+
+  isolate(): { dispose(): void } {
+    return this.#pipeline.isolate();
+  }
+
+  registerReplay(operation: string, handler: ReplayHandler): void {
+    if (typeof operation !== 'string' || operation === '') throw new TypeError(`registerReplay: operation must be a non-empty string, got ${typeof operation}`);
+    if (operation in OPERATIONS) throw new RangeError(`registerReplay: '${operation}' is a built-in operation and cannot be replaced`);
+    if (typeof handler !== 'function') throw new TypeError(`registerReplay: handler must be a function, got ${typeof handler}`);
+    this.#replays.set(operation, handler);
+    this.#drainer?.kick();
+  }
+
+  async deadLetters(limit?: number): Promise<DeadLetter[]> {
+    return this.#queue ? this.#queue.listDeadLetters(limit) : [];
+  }
+
+  async redrive(ids?: readonly string[]): Promise<number> {
+    if (!this.#queue) return 0;
+    const moved = await this.#queue.redrive(ids);
+    await this.#drainer?.refreshStats();
+    this.#drainer?.kick();
+    return moved;
+  }
+
+  async flush(options: DrainOptions = {}): Promise<FlushResult> {
+    const timeoutMs = checkTimeout('flush', options);
+    await this.#settle(timeoutMs);
+    if (!this.#drainer) return { delivered: 0, remaining: 0 };
+    return this.#drainer.flush(timeoutMs);
+  }
+
+  close(options: DrainOptions = {}): Promise<FlushResult> {
+    if (this.#closing) return this.#closing;
+    const timeoutMs = checkTimeout('close', options);
+    this.#closed = true;
+    this.#closing = (async () => {
+      const started = Date.now();
+      await this.#settle(timeoutMs);
+      let result: FlushResult = { delivered: 0, remaining: 0 };
+      if (this.#drainer) {
+        result = await this.#drainer.flush(Math.max(0, timeoutMs - (Date.now() - started)));
+        await this.#drainer.stop();
+      }
+      this.#pipeline.close();
+      try {
+        await this.#queue?.close();
+        if (this.#ownsIdempotency) await this.#idempotency?.close?.();
+      } catch (err) {
+        this.logger.warn({ err: this.#redact(String(err)) }, 'customerio-resilience: closing a store failed');
+      }
+      this.#emitter.clear();
+      return result;
+    })();
+    return this.#closing;
+  }
+
+  run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
+    const key = options.idempotencyKey ?? deriveIdempotencyKey(operation, options.args ?? []);
+    let value: T | undefined;
+    let ran = false;
+    const result = this.#guarded(operation, key, async () => {
+      const outcome = await this.#pipeline.run(fn, { repeatable: options.repeatable ?? true, canDefer: options.queue === true });
+      if (outcome.ok) {
+        value = outcome.value;
+        ran = true;
+      }
+      return outcome;
+    }, {
+      storable: options.queue === true ? { args: [...(options.args ?? [])], personKey: '' } : undefined,
+      repeatable: options.repeatable ?? true,
+      reportedKey: options.idempotencyKey ?? key,
+    });
+    return result.then((r) => (ran ? { ...r, value: value as T } : r));
+  }
+
+  /** One Customer.io operation, end to end. Never rejects, never throws. */
+  #call(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
+    try {
+      const spec = OPERATIONS[operation];
+      const { args, options } = splitArgs(operation, raw);
+      const invalid = validateCall(operation, args);
+      if (invalid) {
+        return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: options.idempotencyKey ?? '', attempts: 0, error: invalid }));
+      }
+      const reportedKey = options.idempotencyKey ?? deriveIdempotencyKey(operation, args);
+      const storeKey = options.idempotencyKey === undefined ? reportedKey : `${operation}:key:${options.idempotencyKey}`;
+      let sendArgs: unknown[] = args;
+      let eventId: string | undefined;
+      if (spec.withEventId) {
+        const withId = spec.withEventId(args, newEventId());
+        sendArgs = withId.args;
+        eventId = withId.id;
+      }
+      return this.#guarded(
+        operation,
+        storeKey,
+        () => this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), { repeatable: spec.repeatable, canDefer: true }),
+        { storable: { args: sendArgs, personKey: spec.personKey(args), spec }, repeatable: spec.repeatable, reportedKey, eventId },
+      );
+    } catch (err) {
+      const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
+      return Promise.resolve(this.#finish({ status: 'failed', operation, idempotencyKey: '', attempts: 0, error }));
+    }
+  }
+
+  /** Idempotency guard, then `send`, then what to do with a failure. */
+  #guarded(
+    operation: string,
+    storeKey: string,
+    send: () => Promise<{ ok: true; attempts: number } | { ok: false; error: CioError; attempts: number }>,
+    ctx: {
+      storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined;
+      repeatable: boolean;
+      reportedKey: string;
+      eventId?: string | undefined;
+    },
+  ): Promise<CioResult> {
+    const base = { operation, idempotencyKey: ctx.reportedKey, ...(ctx.eventId ? { eventId: ctx.eventId } : {}) };
+    if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
+    const running = this.#inFlight.get(storeKey);
+    if (running) return running.then(() => this.#finish({ ...base, status: 'duplicate', attempts: 0 }));
+
+    const work = (async (): Promise<CioResult> => {
+      const store = this.#idempotency;
+      if (store) {
+        let fresh: boolean;
+        try {
+          fresh = await store.reserve(storeKey, (this.#options.idempotency || { ttlMs: 0 }).ttlMs);
+        } catch (err) {
+          // A shared store that is down must not stop delivery: send, and let Customer.io's ULID de-duplication help.
+          this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
+          fresh = true;
+        }
+        if (!fresh) return this.#finish({ ...base, status: 'duplicate', attempts: 0 });
+      }
+      const outcome = await send();
+      if (outcome.ok) {
+        this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
+        return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts });
+      }
+      const result = await this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx);
+      return this.#finish({ ...base, ...result });
+    })().catch((err: unknown) => {
+      const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
+      return this.#finish({ ...base, status: 'failed', attempts: 0, error });
+    });
+    this.#inFlight.set(storeKey, work);
+    this.#pending.add(work);
+    void work.finally(() => {
+      this.#inFlight.delete(storeKey);
+      this.#pending.delete(work);
+    });
+    return work;
+  }
+
+  async #onFailure(
+    operation: string,
+    storeKey: string,
+    error: CioError,
+    attempts: number,
+    ctx: { storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined; repeatable: boolean; reportedKey: string; eventId?: string | undefined },
+  ): Promise<Pick<CioResult, 'status' | 'attempts' | 'error'>> {
+    const release = async (): Promise<void> => {
+      try {
+        await this.#idempotency?.release(storeKey);
+      } catch {
+        /* the key expires by itself */
+      }
+    };
+    let entry: QueueEntry | undefined;
+    try {
+      entry = ctx.storable && this.#queue ? this.#entry(operation, ctx.reportedKey, ctx.storable, ctx.eventId, error) : undefined;
+    } catch {
+      // Arguments that cannot be stored as JSON (a custom operation's) cannot be queued.
+      entry = undefined;
+    }
+    const ambiguous =
+      !ctx.repeatable && error.maybeDelivered && this.#options.nonIdempotentDelivery === 'at-most-once' && error.retryable;
+    if (ambiguous) {
+      const amb = new CioError('AMBIGUOUS', `${operation} may or may not have been delivered (${error.message}); not retried, kept as a dead letter`, false, {
+        status: error.status,
+        maybeDelivered: true,
+      });
+      if (entry) await this.#deadLetter(entry, amb);
+      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: 'AMBIGUOUS' }, 'customerio-resilience: ambiguous failure');
+      return { status: 'failed', attempts, error: amb };
+    }
+    if (!error.retryable) {
+      await release();
+      const permanentAnswer = error.code === 'PERMANENT' || error.code === 'INVALID_INPUT';
+      if (entry && error.code === 'PERMANENT') await this.#deadLetter(entry, error);
+      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: error.code, status: error.status }, `customerio-resilience: ${operation} not delivered: ${error.message}`);
+      return { status: permanentAnswer ? 'rejected' : 'failed', attempts, error };
+    }
+    if (entry && this.#queue) {
+      let outcome: 'queued' | 'dropped';
+      try {
+        outcome = await this.#queue.push(entry);
+      } catch (err) {
+        this.logger.error({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: the queue store failed');
+        await release();
+        return { status: 'failed', attempts, error };
+      }
+      await this.#drainer?.refreshStats();
+      if (outcome === 'queued') {
+        this.#emitter.emit('queued', { operation, idempotencyKey: ctx.reportedKey, error });
+        this.#drainer?.kick();
+        return { status: 'queued', attempts, error };
+      }
+      await release();
+      this.#emitter.emit('dropped', { operation, idempotencyKey: ctx.reportedKey });
+      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey }, 'customerio-resilience: queue full, operation dropped');
+      return { status: 'dropped', attempts, error };
+    }
+    await release();
+    return { status: 'failed', attempts, error };
+  }
+
+  #entry(operation: string, key: string, s: { args: unknown[]; personKey: string; spec?: OperationSpec }, eventId: string | undefined, error: CioError): QueueEntry {
+    const args = s.spec ? toStorableArgs(operation as OperationName, s.args) : JSON.parse(JSON.stringify(s.args)) as unknown[];
+    return {
+      id: newEventId(),
+      operation,
+      args,
+      idempotencyKey: key,
+      personKey: s.personKey,
+      enqueuedAt: Date.now(),
+      attempts: 0,
+      ...(eventId ? { eventId } : {}),
+      lastError: `${error.code}: ${error.message}`.slice(0, 500),
+    };
+  }
+
+  async #deadLetter(entry: QueueEntry, error: CioError): Promise<void> {
+    try {
+      await this.#queue?.addDeadLetter(entry, `${error.code}: ${error.message}`.slice(0, 500));
+      await this.#drainer?.refreshStats();
+      this.#emitter.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
+    } catch (err) {
+      this.logger.error({ operation: entry.operation, err: this.#redact(String(err)) }, 'customerio-resilience: could not keep a dead letter');
+    }
+  }
+
+  #finish(result: CioResult): CioResult {
+    try {
+      if (result.status !== 'sent' && result.status !== 'duplicate') {
+        this.logger.debug({ operation: result.operation, status: result.status, code: result.error?.code }, 'customerio-resilience: call finished');
+      }
+    } catch {
+      /* a logger that throws must not break the call */
+    }
+    this.#emitter.emit('result', result);
+    return result;
+  }
+
+  #onCircuitState(state: CioHealth['circuit_state'], error: CioError | undefined): void {
+    this.#emitter.emit('circuitStateChanged', { state });
+    if (state === 'OPEN' || state === 'ISOLATED') {
+      this.logger.warn({ circuit_state: state, code: error?.code }, 'customerio-resilience: circuit opened; calls go to the queue');
+      this.#emitter.emit('circuitOpened', { error });
+    } else if (state === 'HALF_OPEN') {
+      this.#emitter.emit('circuitHalfOpened', {});
+    } else {
+      this.logger.info({ circuit_state: state }, 'customerio-resilience: circuit closed');
+      this.#emitter.emit('circuitClosed', {});
+      this.#drainer?.kick();
+    }
+  }
+
+  /** Waits for in-flight calls, at most `timeoutMs`. */
+  async #settle(timeoutMs: number): Promise<void> {
+    if (this.#pending.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#pending]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+function checkTimeout(method: string, options: DrainOptions): number {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${method}: options must be an object, got ${typeof options}`);
+  const t = options.timeoutMs ?? 10_000;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new RangeError(`${method}: timeoutMs must be a finite number >= 0, got ${String(t)}`);
+  return t;
+}
+
+/**
+ * Creates a resilient Customer.io client. Throws `TypeError`/`RangeError` at once for invalid
+ * options (never showing a credential); after that, its methods never throw and never reject.
+ */
+export function createCioClient(options: CioClientOptions = {}): CioClient {
+  return new ResilientCioClient(options) as unknown as CioClient;
+}

@@ -1,0 +1,317 @@
+import { isIdempotencyStore, type IdempotencyStore } from '../idempotency/store.js';
+import type { QueueStore } from '../queue/store.js';
+import type { CioLogger } from './logger.js';
+import { defaultLogger } from './logger.js';
+
+/** Retry policy of each call. */
+export interface RetryOptions {
+  /** HTTP attempts per call, the first included. `1` turns retries off. @default 3 */
+  maxAttempts?: number;
+  /** Delay before the first retry (exponential backoff with jitter grows from it). @default 200 */
+  initialDelayMs?: number;
+  /** Longest delay between two attempts. @default 5000 */
+  maxDelayMs?: number;
+  /** Longest `Retry-After` wait honoured inside a call; a longer one sends the call to the queue. @default 30000 */
+  maxRetryAfterMs?: number;
+}
+
+/** Circuit breaker that opens after a run of consecutive transient failures. */
+export interface ConsecutiveBreakerOptions {
+  /** Consecutive transient failures that open the circuit. @default 5 */
+  threshold?: number;
+  /** How long the circuit stays open before letting one probe through. @default 10000 */
+  halfOpenAfterMs?: number;
+}
+
+/** Circuit breaker that opens when the failure rate over a window passes a threshold. */
+export interface SamplingBreakerOptions {
+  /** Failure rate (0 < x < 1) that opens the circuit. */
+  threshold: number;
+  /** Length of the sliding window. @default 30000 */
+  durationMs?: number;
+  /** Calls per second needed before the rate counts; low-traffic apps must set this low. @default 1 */
+  minimumRps?: number;
+  /** How long the circuit stays open before letting one probe through. @default 10000 */
+  halfOpenAfterMs?: number;
+  /** Marks the sampling form. */
+  sampling: true;
+}
+
+/** Client-side rate limit (a token bucket). */
+export interface RateLimitOptions {
+  /** Requests per second to Customer.io from this client. @default 100 */
+  perSecond?: number;
+  /** Requests that may go at once after a quiet period. @default perSecond */
+  burst?: number;
+  /** Longest a call waits for its turn; past that it goes to the queue instead of slowing the app. @default 1000 */
+  maxWaitMs?: number;
+}
+
+/** In-memory idempotency guard settings. */
+export interface IdempotencyOptions {
+  /** How long a key is remembered. @default 86400000 (24 h) */
+  ttlMs?: number;
+  /** Most keys remembered (least recently used dropped first). @default 10000 */
+  max?: number;
+}
+
+/** Options of `createCioClient`. Every field is optional. */
+export interface CioClientOptions {
+  /** Track API site id. @default process.env.CUSTOMERIO_SITE_ID */
+  siteId?: string;
+  /** Track API key. @default process.env.CUSTOMERIO_TRACK_API_KEY */
+  apiKey?: string;
+  /** App API key, for sendEmail, sendPush and triggerBroadcast. @default process.env.CUSTOMERIO_APP_API_KEY */
+  appApiKey?: string;
+  /** Data centre. @default process.env.CUSTOMERIO_REGION, else 'us' */
+  region?: 'us' | 'eu';
+  /** Track API base URL override, e.g. an emulator's `http://127.0.0.1:PORT/api/v1`. */
+  trackUrl?: string;
+  /** App API base URL override, e.g. `http://127.0.0.1:PORT/v1`. */
+  appUrl?: string;
+  /** Time limit of one HTTP attempt. @default 5000 */
+  timeoutMs?: number;
+  /** Retry policy, or `false` for a single attempt. */
+  retry?: RetryOptions | false;
+  /** Circuit breaker (consecutive by default, or the sampling form), or `false` for none. */
+  breaker?: ConsecutiveBreakerOptions | SamplingBreakerOptions | false;
+  /** Client-side rate limit, or `false` for none. */
+  rateLimit?: RateLimitOptions | false;
+  /** Fallback queue store, or `false` for none (transient failures then resolve `failed`). @default memoryQueue() */
+  queue?: QueueStore | false;
+  /** Idempotency guard: LRU settings, a shared store, or `false` to turn it off. */
+  idempotency?: (IdempotencyOptions & { store?: IdempotencyStore }) | IdempotencyStore | false;
+  /** pino-compatible logger. @default warnings and errors to stderr */
+  logger?: CioLogger;
+  /**
+   * Delivery guarantee for operations Customer.io cannot de-duplicate (sendEmail, sendPush,
+   * triggerBroadcast, mergeCustomers). `'at-most-once'` never repeats one that may have taken
+   * effect (it becomes a dead letter with code `AMBIGUOUS`); `'at-least-once'` retries it.
+   * @default 'at-most-once'
+   */
+  nonIdempotentDelivery?: 'at-most-once' | 'at-least-once';
+  /** Replay of the queue. */
+  drain?: DrainerOptions;
+}
+
+/** How the queue is replayed. */
+export interface DrainerOptions {
+  /** Operations per v2 batch request. @default 100 */
+  batchSize?: number;
+  /** How often the drainer looks at the queue while idle. @default 1000 */
+  intervalMs?: number;
+  /** Replay attempts before an operation becomes a dead letter. @default 20 */
+  maxAttempts?: number;
+  /** Whether this client replays the queue (turn off on instances that should only enqueue). @default true */
+  enabled?: boolean;
+}
+
+/** Options after defaults and validation. */
+export interface NormalizedOptions {
+  siteId: string;
+  apiKey: string;
+  appApiKey: string | undefined;
+  region: 'us' | 'eu';
+  trackUrl: string | undefined;
+  appUrl: string | undefined;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  breaker:
+    | { kind: 'consecutive'; threshold: number; halfOpenAfterMs: number }
+    | { kind: 'sampling'; threshold: number; durationMs: number; minimumRps: number; halfOpenAfterMs: number }
+    | false;
+  rateLimit: Required<RateLimitOptions> | false;
+  queue: QueueStore | false | undefined;
+  idempotency: { ttlMs: number; max: number; store: IdempotencyStore | undefined } | false;
+  logger: CioLogger;
+  nonIdempotentDelivery: 'at-most-once' | 'at-least-once';
+  drain: Required<DrainerOptions>;
+}
+
+/** Every default in one place. */
+export const DEFAULTS = Object.freeze({
+  region: 'us' as const,
+  timeoutMs: 5_000,
+  retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 },
+  breaker: { threshold: 5, halfOpenAfterMs: 10_000, durationMs: 30_000, minimumRps: 1 },
+  rateLimit: { perSecond: 100, maxWaitMs: 1_000 },
+  idempotency: { ttlMs: 24 * 60 * 60 * 1000, max: 10_000 },
+  nonIdempotentDelivery: 'at-most-once' as const,
+  drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
+});
+
+const describe = (v: unknown): string =>
+  typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'an array' : 'an object') : String(v);
+
+function num(name: string, value: unknown, fallback: number, { min = 0, integer = false, exclusiveMin = false } = {}): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (exclusiveMin ? value > min : value >= min) &&
+    (!integer || Number.isInteger(value));
+  if (!ok) {
+    const what = `${integer ? 'a whole number' : 'a finite number'} ${exclusiveMin ? '>' : '>='} ${min}`;
+    const Err = typeof value === 'number' ? RangeError : TypeError;
+    throw new Err(`createCioClient: ${name} must be ${what}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function str(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new TypeError(`createCioClient: ${name} must be a string, got ${typeof value}`);
+  return value;
+}
+
+function url(name: string, value: unknown): string | undefined {
+  const s = str(name, value);
+  if (s === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(s);
+  } catch {
+    throw new TypeError(`createCioClient: ${name} must be an absolute http(s) URL, got ${describe(s)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`createCioClient: ${name} must use http: or https:, got ${describe(parsed.protocol)}`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new TypeError(`createCioClient: ${name} must not contain a user name or password (pass credentials as options), got a URL with them`);
+  }
+  return s.replace(/\/+$/, '');
+}
+
+function obj<T extends object>(name: string, value: unknown): Partial<T> | false | undefined {
+  if (value === undefined || value === false) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`createCioClient: ${name} must be an object or false, got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+
+/**
+ * Applies defaults (environment variables for credentials and region) and validates every
+ * option eagerly. Never mutates `input`. Throws `TypeError`/`RangeError` naming the option,
+ * what was expected and what came (never the value of a credential).
+ */
+export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.ProcessEnv = process.env): NormalizedOptions {
+  if (typeof input !== 'object' || input === null) throw new TypeError(`createCioClient: options must be an object, got ${describe(input)}`);
+  const siteId = str('siteId', input.siteId) ?? str('CUSTOMERIO_SITE_ID', env['CUSTOMERIO_SITE_ID']);
+  const apiKey = str('apiKey', input.apiKey) ?? str('CUSTOMERIO_TRACK_API_KEY', env['CUSTOMERIO_TRACK_API_KEY']);
+  const appApiKey = str('appApiKey', input.appApiKey) ?? str('CUSTOMERIO_APP_API_KEY', env['CUSTOMERIO_APP_API_KEY']);
+  if (!siteId) throw new TypeError('createCioClient: siteId is required (option siteId or env CUSTOMERIO_SITE_ID), got nothing');
+  if (!apiKey) throw new TypeError('createCioClient: apiKey is required (option apiKey or env CUSTOMERIO_TRACK_API_KEY), got nothing');
+
+  const regionRaw = input.region ?? (env['CUSTOMERIO_REGION']?.toLowerCase() || DEFAULTS.region);
+  if (regionRaw !== 'us' && regionRaw !== 'eu') throw new RangeError(`createCioClient: region must be 'us' or 'eu', got ${describe(regionRaw)}`);
+
+  const retryIn = obj<RetryOptions>('retry', input.retry);
+  const retry: Required<RetryOptions> =
+    retryIn === false
+      ? { ...DEFAULTS.retry, maxAttempts: 1 }
+      : {
+          maxAttempts: num('retry.maxAttempts', retryIn?.maxAttempts, DEFAULTS.retry.maxAttempts, { min: 1, integer: true }),
+          initialDelayMs: num('retry.initialDelayMs', retryIn?.initialDelayMs, DEFAULTS.retry.initialDelayMs),
+          maxDelayMs: num('retry.maxDelayMs', retryIn?.maxDelayMs, DEFAULTS.retry.maxDelayMs),
+          maxRetryAfterMs: num('retry.maxRetryAfterMs', retryIn?.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs),
+        };
+  if (retry.maxDelayMs < retry.initialDelayMs) {
+    throw new RangeError(`createCioClient: retry.maxDelayMs must be >= retry.initialDelayMs (${retry.initialDelayMs}), got ${retry.maxDelayMs}`);
+  }
+
+  const breakerIn = obj<ConsecutiveBreakerOptions & Partial<SamplingBreakerOptions>>('breaker', input.breaker);
+  let breaker: NormalizedOptions['breaker'] = false;
+  if (breakerIn !== false) {
+    const halfOpenAfterMs = num('breaker.halfOpenAfterMs', breakerIn?.halfOpenAfterMs, DEFAULTS.breaker.halfOpenAfterMs);
+    if (breakerIn?.sampling) {
+      const threshold = num('breaker.threshold', breakerIn.threshold, Number.NaN, { min: 0, exclusiveMin: true });
+      if (!(threshold < 1)) throw new RangeError(`createCioClient: breaker.threshold (sampling) must be a rate between 0 and 1, got ${threshold}`);
+      breaker = {
+        kind: 'sampling',
+        threshold,
+        durationMs: num('breaker.durationMs', breakerIn.durationMs, DEFAULTS.breaker.durationMs, { min: 0, exclusiveMin: true }),
+        minimumRps: num('breaker.minimumRps', breakerIn.minimumRps, DEFAULTS.breaker.minimumRps, { min: 0, exclusiveMin: true }),
+        halfOpenAfterMs,
+      };
+    } else {
+      breaker = {
+        kind: 'consecutive',
+        threshold: num('breaker.threshold', breakerIn?.threshold, DEFAULTS.breaker.threshold, { min: 1, integer: true }),
+        halfOpenAfterMs,
+      };
+    }
+  }
+
+  const rateIn = obj<RateLimitOptions>('rateLimit', input.rateLimit);
+  let rateLimit: NormalizedOptions['rateLimit'] = false;
+  if (rateIn !== false) {
+    const perSecond = num('rateLimit.perSecond', rateIn?.perSecond, DEFAULTS.rateLimit.perSecond, { min: 0, exclusiveMin: true });
+    rateLimit = {
+      perSecond,
+      burst: num('rateLimit.burst', rateIn?.burst, Math.max(1, perSecond), { min: 1 }),
+      maxWaitMs: num('rateLimit.maxWaitMs', rateIn?.maxWaitMs, DEFAULTS.rateLimit.maxWaitMs),
+    };
+  }
+
+  let idempotency: NormalizedOptions['idempotency'] = false;
+  if (input.idempotency !== false) {
+    if (isIdempotencyStore(input.idempotency)) {
+      idempotency = { ...DEFAULTS.idempotency, store: input.idempotency };
+    } else {
+      const i = obj<IdempotencyOptions & { store?: IdempotencyStore }>('idempotency', input.idempotency) || {};
+      if (i.store !== undefined && !isIdempotencyStore(i.store)) {
+        throw new TypeError('createCioClient: idempotency.store must have reserve() and release(), got an object without them');
+      }
+      idempotency = {
+        ttlMs: num('idempotency.ttlMs', i.ttlMs, DEFAULTS.idempotency.ttlMs, { min: 0, exclusiveMin: true }),
+        max: num('idempotency.max', i.max, DEFAULTS.idempotency.max, { min: 1, integer: true }),
+        store: i.store,
+      };
+    }
+  }
+
+  if (input.queue !== undefined && input.queue !== false) {
+    const q = input.queue as Partial<QueueStore>;
+    if (typeof q !== 'object' || q === null || typeof q.push !== 'function' || typeof q.take !== 'function') {
+      throw new TypeError(`createCioClient: queue must be a queue store (memoryQueue(), sqliteQueue(), bullmqQueue()) or false, got ${describe(input.queue)}`);
+    }
+  }
+
+  const logger = input.logger ?? defaultLogger;
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    if (typeof logger[level] !== 'function') throw new TypeError(`createCioClient: logger.${level} must be a function, got ${typeof logger[level]}`);
+  }
+
+  const delivery = input.nonIdempotentDelivery ?? DEFAULTS.nonIdempotentDelivery;
+  if (delivery !== 'at-most-once' && delivery !== 'at-least-once') {
+    throw new RangeError(`createCioClient: nonIdempotentDelivery must be 'at-most-once' or 'at-least-once', got ${describe(delivery)}`);
+  }
+
+  const drainIn = obj<DrainerOptions>('drain', input.drain) || {};
+  const drain: Required<DrainerOptions> = {
+    batchSize: num('drain.batchSize', drainIn.batchSize, DEFAULTS.drain.batchSize, { min: 1, integer: true }),
+    intervalMs: num('drain.intervalMs', drainIn.intervalMs, DEFAULTS.drain.intervalMs, { min: 1 }),
+    maxAttempts: num('drain.maxAttempts', drainIn.maxAttempts, DEFAULTS.drain.maxAttempts, { min: 1, integer: true }),
+    enabled: drainIn.enabled ?? DEFAULTS.drain.enabled,
+  };
+  if (drain.batchSize > 1000) throw new RangeError(`createCioClient: drain.batchSize must be <= 1000, got ${drain.batchSize}`);
+
+  return {
+    siteId,
+    apiKey,
+    appApiKey,
+    region: regionRaw,
+    trackUrl: url('trackUrl', input.trackUrl),
+    appUrl: url('appUrl', input.appUrl),
+    timeoutMs: num('timeoutMs', input.timeoutMs, DEFAULTS.timeoutMs, { min: 1 }),
+    retry,
+    breaker,
+    rateLimit,
+    queue: input.queue,
+    idempotency,
+    logger,
+    nonIdempotentDelivery: delivery,
+    drain,
+  };
+}

@@ -1,0 +1,95 @@
+import type { CioError } from '../errors/CioError.js';
+
+/** Operations of the Track API that this client wraps. */
+export type TrackOperationName =
+  | 'identify'
+  | 'track'
+  | 'trackAnonymous'
+  | 'trackPageView'
+  | 'destroy'
+  | 'suppress'
+  | 'unsuppress'
+  | 'addDevice'
+  | 'deleteDevice'
+  | 'mergeCustomers';
+
+/** Operations of the App API (transactional sends and broadcasts) that this client wraps. */
+export type AppOperationName = 'sendEmail' | 'sendPush' | 'triggerBroadcast';
+
+/** Every Customer.io operation the client offers. */
+export type OperationName = TrackOperationName | AppOperationName;
+
+/** The outcome of one call. */
+export type CioResultStatus = 'sent' | 'queued' | 'duplicate' | 'rejected' | 'failed' | 'dropped';
+
+/** What every client method resolves to. It never rejects. */
+export interface CioResult {
+  /**
+   * - `sent`: Customer.io accepted it.
+   * - `queued`: held in the fallback queue, to be delivered later.
+   * - `duplicate`: the idempotency guard saw this key within its TTL; nothing was sent.
+   * - `rejected`: invalid input or a permanent 4xx; not retried, not queued.
+   * - `failed`: a transient failure with no queue able to take it (or an ambiguous one).
+   * - `dropped`: the queue was full.
+   */
+  status: CioResultStatus;
+  /** `'track'`, `'identify'`, … (or the decorator's operation name). */
+  operation: string;
+  /** The key the idempotency guard used for this call. */
+  idempotencyKey: string;
+  /** HTTP attempts this call made. */
+  attempts: number;
+  /** Why it was not sent; typed, never holds credentials. */
+  error?: CioError;
+  /** The ULID `id` of the event, for `track`, `trackAnonymous` and `trackPageView`. */
+  eventId?: string;
+}
+
+/** The optional last argument of every operation. */
+export interface CallOptions {
+  /** A key that makes repeats of this call within the idempotency TTL send once. Default: derived from the operation and its arguments. */
+  idempotencyKey?: string;
+}
+
+/** State of the circuit breaker. */
+export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN' | 'ISOLATED';
+
+/** Figures of the fallback queue. */
+export interface QueueHealth {
+  /** `'memory'`, `'sqlite'`, `'bullmq'`, or `'none'`. */
+  store: string;
+  /** Operations waiting to be replayed. */
+  depth: number;
+  /** Age of the oldest waiting operation, in ms (0 when empty). */
+  oldest_age_ms: number;
+  /** Operations refused because the queue was full, since start. */
+  dropped: number;
+  /** Operations kept as dead letters (permanent or ambiguous failures). */
+  dead_letter: number;
+}
+
+/** What `health()` reports. Never holds credentials. */
+export interface CioHealth {
+  /** `pass` while CLOSED and the queue is empty; `warn` while degraded (half-open or a backlog); `fail` while OPEN or ISOLATED. */
+  status: 'pass' | 'warn' | 'fail';
+  circuit_state: CircuitStateName;
+  /** Consecutive transient failures seen by the breaker (0 after a success). */
+  failure_count: number;
+  /** ISO time of the last transient failure, or null. */
+  last_failure: string | null;
+  queue: QueueHealth;
+}
+
+/** Options of `flush()` and `close()`. */
+export interface DrainOptions {
+  /** How long to keep delivering before giving up (what is left stays queued / persisted). @default 10000 */
+  timeoutMs?: number;
+}
+
+/** What `flush()` achieved. */
+export interface FlushResult {
+  /** Operations delivered during the flush. */
+  delivered: number;
+  /** Operations still waiting when the flush ended. */
+  remaining: number;
+}

@@ -1,0 +1,151 @@
+/**
+ * What went wrong, in one word a program can switch on.
+ *
+ * - `INVALID_INPUT`: the call's arguments break Customer.io's rules; nothing was sent.
+ * - `PERMANENT`: Customer.io answered a 4xx that a retry cannot fix (400, 401, 403, 404, 422 …).
+ * - `TRANSIENT`: Customer.io answered 408, 429 or a 5xx, or a proxy answered a non-JSON error page.
+ * - `NETWORK`: the request never got an answer (connection refused, DNS failure, reset).
+ * - `TIMEOUT`: an attempt took longer than `timeoutMs`.
+ * - `AMBIGUOUS`: an operation Customer.io cannot de-duplicate failed after it may have taken effect.
+ * - `CIRCUIT_OPEN`: the circuit breaker is open; nothing was sent.
+ * - `CONFIG`: the client is misconfigured (an invalid URL, missing credentials).
+ * - `QUEUE_FULL`: the fallback queue had no room.
+ * - `CLOSED`: the client was closed.
+ * - `UNKNOWN`: anything else (a bug in a caller-supplied function, an unexpected SDK error).
+ */
+export type CioErrorCode =
+  | 'INVALID_INPUT'
+  | 'PERMANENT'
+  | 'TRANSIENT'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'AMBIGUOUS'
+  | 'CIRCUIT_OPEN'
+  | 'CONFIG'
+  | 'QUEUE_FULL'
+  | 'CLOSED'
+  | 'UNKNOWN';
+
+/** Options shared by every {@link CioError}. */
+export interface CioErrorOptions {
+  /** HTTP status Customer.io answered, when there was one. */
+  status?: number | undefined;
+  /** The underlying error (credentials scrubbed from its message). */
+  cause?: unknown;
+  /** Server-requested delay before the next attempt, from `Retry-After`. */
+  retryAfterMs?: number | undefined;
+  /** Whether the request may have taken effect at Customer.io even though it failed. */
+  maybeDelivered?: boolean | undefined;
+}
+
+/**
+ * The base of every error this package reports. It never holds credentials.
+ */
+export class CioError extends Error {
+  override readonly name: string = 'CioError';
+  /** Machine-readable reason. */
+  readonly code: CioErrorCode;
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean;
+  /** HTTP status Customer.io answered, when there was one. */
+  readonly status: number | undefined;
+  /** Server-requested delay before the next attempt, from `Retry-After`. */
+  readonly retryAfterMs: number | undefined;
+  /** Whether the request may have reached Customer.io and taken effect. */
+  readonly maybeDelivered: boolean;
+
+  constructor(code: CioErrorCode, message: string, retryable: boolean, options: CioErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = retryable;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.maybeDelivered = options.maybeDelivered ?? false;
+  }
+
+  /** A plain, credential-free description for logs and health output. */
+  toJSON(): { name: string; code: CioErrorCode; message: string; retryable: boolean; status?: number } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.status === undefined ? {} : { status: this.status }),
+    };
+  }
+}
+
+/** The arguments of a call break Customer.io's rules or cannot be serialised. Never retried. */
+export class CioValidationError extends CioError {
+  override readonly name = 'CioValidationError';
+  /** The offending field, as a path such as `data.name` or `attributes.plan`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('INVALID_INPUT', message, false);
+    this.field = field;
+  }
+}
+
+/** Customer.io answered with an error status (or a proxy answered with a non-JSON page). */
+export class CioHttpError extends CioError {
+  override readonly name = 'CioHttpError';
+}
+
+/** The request got no answer: refused, reset, DNS failure, or the attempt timed out. */
+export class CioNetworkError extends CioError {
+  override readonly name = 'CioNetworkError';
+}
+
+/** The circuit breaker is open: Customer.io is considered down and nothing was sent. */
+export class CioCircuitOpenError extends CioError {
+  override readonly name = 'CioCircuitOpenError';
+  constructor() {
+    super('CIRCUIT_OPEN', 'Customer.io circuit is open; the call was not sent', true);
+  }
+}
+
+/** The client is configured in a way that cannot work (bad URL, missing credentials). */
+export class CioConfigError extends CioError {
+  override readonly name = 'CioConfigError';
+  constructor(message: string, cause?: unknown) {
+    super('CONFIG', message, false, { cause });
+  }
+}
+
+/** The client was closed before the call could be made. */
+export class CioClosedError extends CioError {
+  override readonly name = 'CioClosedError';
+  constructor() {
+    super('CLOSED', 'The Customer.io client is closed', false);
+  }
+}
+
+/** True when `value` is any error reported by this package. */
+export function isCioError(value: unknown): value is CioError {
+  return value instanceof CioError;
+}
+
+/** True when `value` is a {@link CioValidationError}. */
+export function isCioValidationError(value: unknown): value is CioValidationError {
+  return value instanceof CioValidationError;
+}
+
+/** True when `value` is a {@link CioHttpError}. */
+export function isCioHttpError(value: unknown): value is CioHttpError {
+  return value instanceof CioHttpError;
+}
+
+/** True when `value` is a {@link CioNetworkError}. */
+export function isCioNetworkError(value: unknown): value is CioNetworkError {
+  return value instanceof CioNetworkError;
+}
+
+/** True when `value` is a {@link CioCircuitOpenError}. */
+export function isCioCircuitOpenError(value: unknown): value is CioCircuitOpenError {
+  return value instanceof CioCircuitOpenError;
+}
+
+/** True when `value` is a {@link CioConfigError}. */
+export function isCioConfigError(value: unknown): value is CioConfigError {
+  return value instanceof CioConfigError;
+}

@@ -1,0 +1,50 @@
+/**
+ * customerio-resilience: a Customer.io client that never crashes, never slows the app down and
+ * never loses or duplicates a message because Customer.io is slow, rate-limiting, failing or down.
+ * @packageDocumentation
+ */
+export { createCioClient } from './client/createCioClient.js';
+export type {
+  CioClient,
+  CioOperations,
+  CioData,
+  CioEventData,
+  IdentifierType,
+  RunCallOptions,
+  RunResult,
+  ReplayHandler,
+  TransactionalRequest,
+} from './client/CioClient.js';
+export type {
+  CioClientOptions,
+  RetryOptions,
+  ConsecutiveBreakerOptions,
+  SamplingBreakerOptions,
+  RateLimitOptions,
+  IdempotencyOptions,
+  DrainerOptions,
+} from './client/options.js';
+export { DEFAULTS } from './client/options.js';
+export type {
+  CioResult,
+  CioResultStatus,
+  CallOptions,
+  CioHealth,
+  QueueHealth,
+  CircuitStateName,
+  DrainOptions,
+  FlushResult,
+  OperationName,
+  TrackOperationName,
+  AppOperationName,
+} from './client/types.js';
+export type { CioEvents, CioEventName, Unsubscribe } from './client/events.js';
+export type { CioLogger } from './client/logger.js';
+export { silentLogger } from './client/logger.js';
+export * from './errors/index.js';
+export { memoryQueue } from './queue/memoryQueue.js';
+export type { MemoryQueueOptions } from './queue/memoryQueue.js';
+export type { QueueStore, QueueEntry, DeadLetter, QueueStats, PushOutcome } from './queue/store.js';
+export type { IdempotencyStore } from './idempotency/store.js';
+export { lruIdempotencyStore } from './idempotency/lruStore.js';
+export { CIO_LIMITS } from './validation/limits.js';

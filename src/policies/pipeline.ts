@@ -1,0 +1,215 @@
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  SamplingBreaker,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  type RetryPolicy,
+  type TimeoutPolicy,
+} from 'cockatiel';
+import { CioCircuitOpenError, CioError } from '../errors/CioError.js';
+import type { NormalizedOptions } from '../client/options.js';
+import type { CircuitStateName } from '../client/types.js';
+import { retryAfterBackoff } from './backoff.js';
+import { classifyError } from './classify.js';
+import { TokenBucket } from './rateLimiter.js';
+import type { Redactor } from './redact.js';
+
+/** Codes that mean Customer.io (or the way to it) is unhealthy: these count towards the breaker. */
+const OUTAGE_CODES = new Set(['TRANSIENT', 'NETWORK', 'TIMEOUT']);
+
+/** True when an error is a sign of an outage (counts towards the circuit breaker). */
+export function isOutageError(err: unknown): err is CioError {
+  return err instanceof CioError && OUTAGE_CODES.has(err.code);
+}
+
+/** How one call asks the pipeline to behave. */
+export interface RunOptions {
+  /** Whether a repeat after an ambiguous failure (the request may have taken effect) is harmless. */
+  repeatable: boolean;
+  /** Whether a call may skip waiting for the rate limiter when the wait is long (it will be queued instead). */
+  canDefer: boolean;
+  /** Called before each retry. */
+  onRetry?: (attempt: number, delayMs: number, error: CioError) => void;
+}
+
+/** What a run ended with. Never thrown. */
+export type RunOutcome<T> =
+  | { ok: true; value: T; attempts: number }
+  | { ok: false; error: CioError; attempts: number };
+
+/** Events the pipeline reports to its owner. */
+export interface PipelineHooks {
+  onStateChange(state: CircuitStateName, lastError: CioError | undefined): void;
+}
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'CLOSED',
+  [CircuitState.Open]: 'OPEN',
+  [CircuitState.HalfOpen]: 'HALF_OPEN',
+  [CircuitState.Isolated]: 'ISOLATED',
+};
+
+/**
+ * The one place that composes the policies: retry (backoff with jitter, honouring
+ * Retry-After, never retrying a permanent error) → circuit breaker (only outages count) →
+ * rate limit → attempt timeout → the call itself. Every failure comes out as a typed {@link CioError}.
+ */
+export class Pipeline {
+  readonly #options: NormalizedOptions;
+  readonly #redact: Redactor;
+  readonly #breaker: CircuitBreakerPolicy | undefined;
+  readonly #bucket: TokenBucket | undefined;
+  readonly #timeout: TimeoutPolicy;
+  readonly #retrySafe: RetryPolicy;
+  readonly #retryAll: RetryPolicy;
+  readonly #disposers: Array<{ dispose(): void }> = [];
+  #failureCount = 0;
+  #lastFailure: number | null = null;
+  #lastError: CioError | undefined;
+  #openedAt = 0;
+
+  constructor(options: NormalizedOptions, redact: Redactor, hooks: PipelineHooks) {
+    this.#options = options;
+    this.#redact = redact;
+    const b = options.breaker;
+    if (b) {
+      this.#breaker = circuitBreaker(handleWhen(isOutageError), {
+        halfOpenAfter: b.halfOpenAfterMs,
+        breaker:
+          b.kind === 'consecutive'
+            ? new ConsecutiveBreaker(b.threshold)
+            : new SamplingBreaker({ threshold: b.threshold, duration: b.durationMs, minimumRps: b.minimumRps }),
+      });
+      this.#disposers.push(
+        this.#breaker.onStateChange((state) => {
+          if (state === CircuitState.Open) this.#openedAt = Date.now();
+          hooks.onStateChange(STATE_NAMES[state], this.#lastError);
+        }),
+      );
+    }
+    if (options.rateLimit) {
+      this.#bucket = new TokenBucket({ perSecond: options.rateLimit.perSecond, burst: options.rateLimit.burst });
+    }
+    this.#timeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+    const backoff = retryAfterBackoff({
+      initialDelayMs: options.retry.initialDelayMs,
+      maxDelayMs: options.retry.maxDelayMs,
+      maxRetryAfterMs: options.retry.maxRetryAfterMs,
+    });
+    const retries = options.retry.maxAttempts - 1;
+    const maxRetryAfter = options.retry.maxRetryAfterMs;
+    const retryable = (err: unknown, repeatable: boolean): boolean =>
+      err instanceof CioError &&
+      err.retryable &&
+      OUTAGE_CODES.has(err.code) &&
+      (repeatable || !err.maybeDelivered) &&
+      (err.retryAfterMs === undefined || err.retryAfterMs <= maxRetryAfter);
+    this.#retryAll = retry(handleWhen((e) => retryable(e, true)), { maxAttempts: retries, backoff });
+    this.#retrySafe = retry(handleWhen((e) => retryable(e, false)), { maxAttempts: retries, backoff });
+  }
+
+  /** Current circuit state. */
+  get circuitState(): CircuitStateName {
+    return this.#breaker ? STATE_NAMES[this.#breaker.state] : 'CLOSED';
+  }
+
+  /** Consecutive outage failures (0 after any answer from Customer.io). */
+  get failureCount(): number {
+    return this.#failureCount;
+  }
+
+  /** Time of the last outage failure (ms since the epoch), or null. */
+  get lastFailure(): number | null {
+    return this.#lastFailure;
+  }
+
+  /** The last outage error seen, for health and events. */
+  get lastError(): CioError | undefined {
+    return this.#lastError;
+  }
+
+  /**
+   * Whether a call now would reach Customer.io: the circuit is closed or half-open, or it has
+   * been open long enough that the next call is the half-open probe.
+   */
+  get canProbe(): boolean {
+    if (!this.#breaker) return true;
+    const state = this.#breaker.state;
+    if (state === CircuitState.Isolated) return false;
+    if (state !== CircuitState.Open) return true;
+    const b = this.#options.breaker;
+    return Date.now() - this.#openedAt >= (b ? b.halfOpenAfterMs : 0);
+  }
+
+  /** The rate limiter, shared with the queue drainer. */
+  get bucket(): TokenBucket | undefined {
+    return this.#bucket;
+  }
+
+  /** Holds the circuit open until the returned handle is disposed (maintenance, tests). */
+  isolate(): { dispose(): void } {
+    if (!this.#breaker) throw new TypeError('isolate(): the client has no circuit breaker (breaker: false)');
+    return this.#breaker.isolate();
+  }
+
+  /** Runs `fn` under every policy. `fn` gets an AbortSignal and must reject on failure. */
+  async run<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RunOptions): Promise<RunOutcome<T>> {
+    let attempts = 0;
+    const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
+    const listener = opts.onRetry
+      ? policy.onRetry((e) => {
+          if ('error' in e && e.error instanceof CioError) opts.onRetry?.(attempts + 1, e.delay, e.error);
+        })
+      : undefined;
+    const attempt = async (): Promise<T> => {
+      if (opts.canDefer && this.#bucket && this.#options.rateLimit && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs) {
+        throw new CioError('TRANSIENT', 'Client-side rate limit reached; the call was deferred', true, { maybeDelivered: false });
+      }
+      const guarded = async (): Promise<T> => {
+        if (this.#bucket) await this.#bucket.take();
+        attempts++;
+        try {
+          const value = await this.#timeout.execute(({ signal }) => fn(signal));
+          this.#failureCount = 0;
+          return value;
+        } catch (err) {
+          const error = classifyError(err, this.#redact);
+          if (OUTAGE_CODES.has(error.code)) {
+            this.#failureCount++;
+            this.#lastFailure = Date.now();
+            this.#lastError = error;
+          } else if (error.status !== undefined) {
+            this.#failureCount = 0;
+          }
+          throw error;
+        }
+      };
+      try {
+        return this.#breaker ? await this.#breaker.execute(guarded) : await guarded();
+      } catch (err) {
+        if (err instanceof BrokenCircuitError) throw new CioCircuitOpenError();
+        throw err;
+      }
+    };
+    try {
+      const value = await policy.execute(attempt);
+      return { ok: true, value, attempts };
+    } catch (err) {
+      return { ok: false, error: classifyError(err, this.#redact), attempts };
+    } finally {
+      listener?.dispose();
+    }
+  }
+
+  /** Releases timers (the rate limiter's waiters are rejected) and listeners. Safe to call twice. */
+  close(): void {
+    for (const d of this.#disposers.splice(0)) d.dispose();
+    this.#bucket?.close();
+  }
+}

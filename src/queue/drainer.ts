@@ -1,0 +1,273 @@
+import type { CioEvents } from '../client/events.js';
+import { OPERATIONS, type SdkClients } from '../client/operations.js';
+import type { NormalizedOptions } from '../client/options.js';
+import type { ReplayHandler } from '../client/CioClient.js';
+import type { FlushResult, OperationName } from '../client/types.js';
+import { CioError } from '../errors/CioError.js';
+import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
+import type { QueueEntry, QueueStats, QueueStore } from './store.js';
+import { toBatchOperation } from './toBatchOperation.js';
+
+/** What the drainer needs from its client. */
+export interface DrainerDeps {
+  store: QueueStore;
+  pipeline: Pipeline;
+  sdk: SdkClients;
+  options: NormalizedOptions;
+  replays: ReadonlyMap<string, ReplayHandler>;
+  emit<K extends keyof CioEvents>(event: K, payload: CioEvents[K]): void;
+  onStats(stats: QueueStats): void;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One v2 batch item error as Customer.io reports it in a 207 answer. */
+interface BatchItemError {
+  batch_index?: number;
+  reason?: string;
+  field?: string;
+  message?: string;
+}
+
+/** 207 item reasons that a later try may fix; any other reason is a permanent rejection. */
+const TRANSIENT_ITEM_REASON = /rate|limit|timeout|unavailable|internal|temporar|retry/i;
+
+/**
+ * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
+ * probe), then drains at full speed under the client's rate limit, sending Track operations in
+ * v2 batches (207 partial results: each failed item is retried or dead-lettered by its reason)
+ * and everything else on its own route, in each person's order.
+ */
+export class Drainer {
+  readonly #d: DrainerDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+  #stopped = true;
+  #pausedUntil = 0;
+  #delivered = 0;
+
+  constructor(deps: DrainerDeps) {
+    this.#d = deps;
+  }
+
+  /** Starts the periodic replay. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(this.#d.options.drain.intervalMs);
+  }
+
+  /** Asks for a replay round soon (after new entries, a closed circuit, a redrive). */
+  kick(): void {
+    if (this.#stopped || this.#running) return;
+    this.#schedule(0);
+  }
+
+  /** Stops: no new rounds; waits for the current one. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** Reads the store's figures and hands them to the client. */
+  async refreshStats(): Promise<QueueStats | undefined> {
+    try {
+      const stats = await this.#d.store.stats();
+      this.#d.onStats(stats);
+      return stats;
+    } catch (err) {
+      this.#d.options.logger.warn({ err: String(err) }, 'customerio-resilience: reading queue figures failed');
+      return undefined;
+    }
+  }
+
+  /** Replays until the queue is empty, Customer.io refuses, or `timeoutMs` passes. */
+  async flush(timeoutMs: number): Promise<FlushResult> {
+    const deadline = Date.now() + timeoutMs;
+    const before = this.#delivered;
+    while (Date.now() < deadline) {
+      const stats = await this.refreshStats();
+      if (!stats || stats.depth === 0) break;
+      const moved = await this.#round(deadline);
+      if (moved === 0) {
+        if (!this.#d.pipeline.canProbe) break;
+        // Entries are leased elsewhere or delayed: wait a little, bounded by the deadline.
+        await delay(Math.min(50, Math.max(0, deadline - Date.now())));
+      }
+    }
+    const stats = await this.refreshStats();
+    return { delivered: this.#delivered - before, remaining: stats?.depth ?? 0 };
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), ms);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    let moved = 0;
+    try {
+      moved = await this.#round(Number.POSITIVE_INFINITY);
+    } catch (err) {
+      this.#d.options.logger.error({ err: String(err) }, 'customerio-resilience: queue replay failed');
+    }
+    const open = this.#d.pipeline.circuitState !== 'CLOSED';
+    this.#schedule(moved > 0 && !open ? 0 : this.#d.options.drain.intervalMs);
+  }
+
+  /** One round: take a batch and replay it. Resolves how many entries were settled. */
+  #round(deadline: number): Promise<number> {
+    if (this.#running) return this.#running;
+    const run = (async (): Promise<number> => {
+      if (Date.now() < this.#pausedUntil || !this.#d.pipeline.canProbe) return 0;
+      const o = this.#d.options;
+      // While the circuit is not closed, one entry at a time: the probe.
+      const limit = this.#d.pipeline.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
+      const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
+      const entries = await this.#d.store.take(limit, leaseMs);
+      if (entries.length === 0) return 0;
+      let settled = 0;
+      for (const segment of segments(entries)) {
+        if (Date.now() >= deadline || this.#pausedUntil > Date.now()) {
+          await this.#d.store.retry(segment.entries.map((e) => e.id), 0).catch(() => undefined);
+          continue;
+        }
+        settled += segment.batch ? await this.#sendBatch(segment.entries) : await this.#sendEach(segment.entries);
+      }
+      await this.refreshStats();
+      return settled;
+    })();
+    this.#running = run;
+    return run.finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #sendBatch(entries: QueueEntry[]): Promise<number> {
+    if (entries.length === 1) return this.#sendEach(entries);
+    const ops = entries.map((e) => toBatchOperation(e) as Obj);
+    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
+    if (!outcome.ok) {
+      if (!outcome.error.retryable && outcome.error.code === 'PERMANENT') {
+        // The whole batch was refused (too large, malformed): each entry gets its own verdict.
+        return this.#sendEach(entries);
+      }
+      await this.#failed(entries, outcome.error);
+      return 0;
+    }
+    const errors = isObj(outcome.value) && Array.isArray(outcome.value['errors']) ? (outcome.value['errors'] as BatchItemError[]) : [];
+    const failed = new Map<number, BatchItemError>();
+    for (const e of errors) if (typeof e.batch_index === 'number') failed.set(e.batch_index, e);
+    const ok: QueueEntry[] = [];
+    const retryLater: QueueEntry[] = [];
+    const dead: Array<[QueueEntry, string]> = [];
+    entries.forEach((entry, i) => {
+      const err = failed.get(i);
+      if (!err) ok.push(entry);
+      else if (TRANSIENT_ITEM_REASON.test(`${err.reason ?? ''} ${err.message ?? ''}`)) retryLater.push(entry);
+      else dead.push([entry, `PERMANENT: batch item rejected (${err.reason ?? 'unknown'}${err.field ? ` on ${err.field}` : ''})`]);
+    });
+    await this.#acked(ok, outcome.attempts);
+    if (retryLater.length > 0) await this.#d.store.retry(retryLater.map((e) => e.id), this.#backoff(retryLater[0]!), 'TRANSIENT: batch item');
+    for (const [entry, reason] of dead) await this.#dead(entry, reason, new CioError('PERMANENT', reason, false));
+    return entries.length;
+  }
+
+  async #sendEach(entries: QueueEntry[]): Promise<number> {
+    let settled = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const outcome = await this.#replayOne(entry);
+      if (outcome.ok) {
+        await this.#acked([entry], outcome.attempts);
+        settled++;
+        continue;
+      }
+      const error = outcome.error;
+      const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
+      const repeatable = spec ? spec.repeatable : true;
+      if (!repeatable && error.maybeDelivered && error.retryable && this.#d.options.nonIdempotentDelivery === 'at-most-once') {
+        await this.#dead(entry, `AMBIGUOUS: ${error.message}`, new CioError('AMBIGUOUS', error.message, false));
+        settled++;
+      } else if (!error.retryable) {
+        await this.#dead(entry, `${error.code}: ${error.message}`, error);
+        settled++;
+      } else {
+        // Keep order: this entry and the rest of the segment go back together.
+        await this.#failed(entries.slice(i), error);
+        break;
+      }
+    }
+    return settled;
+  }
+
+  #replayOne(entry: QueueEntry): Promise<RunOutcome<unknown>> {
+    const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
+    if (spec) {
+      return this.#d.pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#d.sdk, entry.args)), {
+        repeatable: spec.repeatable,
+        canDefer: false,
+      });
+    }
+    const handler = this.#d.replays.get(entry.operation);
+    if (!handler) {
+      const err = new CioError('TRANSIENT', `No replay handler is registered for '${entry.operation}' yet`, true);
+      return Promise.resolve({ ok: false, error: err, attempts: 0 });
+    }
+    return this.#d.pipeline.run(() => handler(...entry.args), { repeatable: true, canDefer: false });
+  }
+
+  async #acked(entries: QueueEntry[], attempts: number): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#d.store.ack(entries.map((e) => e.id));
+    this.#delivered += entries.length;
+    for (const e of entries) this.#d.emit('sent', { operation: e.operation, idempotencyKey: e.idempotencyKey, attempts, replayed: true });
+  }
+
+  async #failed(entries: QueueEntry[], error: CioError): Promise<void> {
+    if (error.retryAfterMs !== undefined) this.#pausedUntil = Date.now() + error.retryAfterMs;
+    // A refusal by the open circuit is not a failure of the entry's own: it never counts towards giving up.
+    const max = error.code === 'CIRCUIT_OPEN' ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
+    const tooMany = entries.filter((e) => e.attempts + 1 >= max);
+    const again = entries.filter((e) => e.attempts + 1 < max);
+    const delayMs = error.code === 'CIRCUIT_OPEN' ? 0 : Math.max(error.retryAfterMs ?? 0, this.#backoff(entries[0]!));
+    if (again.length > 0) {
+      await this.#d.store.retry(again.map((e) => e.id), delayMs, `${error.code}: ${error.message}`.slice(0, 500));
+    }
+    for (const e of tooMany) await this.#dead(e, `${error.code}: gave up after ${e.attempts + 1} replay attempts (${error.message})`, error);
+  }
+
+  async #dead(entry: QueueEntry, reason: string, error: CioError): Promise<void> {
+    await this.#d.store.deadLetter([entry.id], reason.slice(0, 500));
+    this.#d.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
+  }
+
+  #backoff(entry: QueueEntry): number {
+    const { initialDelayMs, maxDelayMs } = this.#d.options.retry;
+    const cap = Math.min(maxDelayMs * 6, initialDelayMs * 2 ** Math.min(entry.attempts, 16));
+    return Math.round(cap / 2 + (Math.random() * cap) / 2);
+  }
+}
+
+/** Splits taken entries into runs that go in one v2 batch or one by one, keeping their order. */
+function segments(entries: QueueEntry[]): Array<{ batch: boolean; entries: QueueEntry[] }> {
+  const out: Array<{ batch: boolean; entries: QueueEntry[] }> = [];
+  for (const entry of entries) {
+    const batch = toBatchOperation(entry) !== undefined;
+    const last = out[out.length - 1];
+    if (last && last.batch === batch && batch) last.entries.push(entry);
+    else if (last && !batch && !last.batch) last.entries.push(entry);
+    else out.push({ batch, entries: [entry] });
+  }
+  return out;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,55 @@
+import type { DeadLetter } from '../store.js';
+
+/** Dead letters in the order they were set aside, at most `max`: the oldest go first when full. */
+export class DeadLetterList {
+  readonly #items = new Map<string, DeadLetter>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  /** Adds (or replaces, moving it last) a dead letter; returns how many old ones were evicted. */
+  add(dead: DeadLetter): number {
+    this.#items.delete(dead.id);
+    this.#items.set(dead.id, dead);
+    let evicted = 0;
+    while (this.#items.size > this.#max) {
+      const oldest = this.#items.keys().next();
+      if (oldest.done === true) break;
+      this.#items.delete(oldest.value);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  get(id: string): DeadLetter | undefined {
+    return this.#items.get(id);
+  }
+
+  delete(id: string): void {
+    this.#items.delete(id);
+  }
+
+  /** Up to `limit` dead letters, oldest first. */
+  list(limit: number): DeadLetter[] {
+    const out: DeadLetter[] = [];
+    for (const dead of this.#items.values()) {
+      if (out.length >= limit) break;
+      out.push(dead);
+    }
+    return out;
+  }
+
+  ids(): string[] {
+    return [...this.#items.keys()];
+  }
+
+  clear(): void {
+    this.#items.clear();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * One operation held for later delivery. Everything in it is plain JSON data, so any store can
+ * persist it; replaying it calls the same operation with the same arguments (and the same event id).
+ */
+export interface QueueEntry {
+  /** Unique id of this queued operation (a ULID, so ids sort by enqueue time). */
+  id: string;
+  /** The operation name: `'track'`, `'identify'`, … or a decorator's registered operation. */
+  operation: string;
+  /** The call's arguments as JSON data (events already carry their ULID `id`). */
+  args: unknown[];
+  /** The idempotency key of the original call. */
+  idempotencyKey: string;
+  /** The person the operation is about; operations with the same non-empty key replay in order. */
+  personKey: string;
+  /** When it was queued (ms since the epoch). */
+  enqueuedAt: number;
+  /** Replay attempts made so far. */
+  attempts: number;
+  /** The event's ULID, for event operations. */
+  eventId?: string;
+  /** Code and message of the last failure, credential-free. */
+  lastError?: string;
+}
+
+/** An operation that will not be replayed by itself: a permanent or ambiguous failure. */
+export interface DeadLetter extends QueueEntry {
+  /** Why it was set aside: an error code such as `PERMANENT` or `AMBIGUOUS`, and a message. */
+  reason: string;
+  /** When it was set aside (ms since the epoch). */
+  deadAt: number;
+}
+
+/** Figures a store reports for `health()`. */
+export interface QueueStats {
+  /** Entries waiting (including leased and delayed ones). */
+  depth: number;
+  /** Age of the oldest waiting entry in ms, 0 when empty. */
+  oldestAgeMs: number;
+  /** Entries refused because the store was full, since it was opened. */
+  dropped: number;
+  /** Dead letters held. */
+  deadLetters: number;
+}
+
+/** What `push` did with an entry. */
+export type PushOutcome = 'queued' | 'dropped';
+
+/**
+ * Where the fallback queue keeps operations while Customer.io is down. Every store passes the
+ * same test suite (`test/queue/storeSuite.ts`).
+ *
+ * Ordering: `take` hands out an entry only when no earlier entry with the same non-empty
+ * `personKey` is still waiting, delayed or leased, so one person's operations replay in order.
+ * Leases: a taken entry is invisible to other `take` calls (in this process or, for shared
+ * stores, any other) until it is acked, retried or dead-lettered, or until `leaseMs` passes
+ * (so a crashed drainer's entries come back).
+ */
+export interface QueueStore {
+  /** `'memory'`, `'sqlite'`, `'bullmq'`: shown in health output. */
+  readonly name: string;
+  /** Adds an entry at the tail. Resolves `'dropped'` (and counts it) when the store is full. */
+  push(entry: QueueEntry): Promise<PushOutcome>;
+  /** Leases up to `limit` ready entries, oldest first, honouring per-person order (see above). */
+  take(limit: number, leaseMs: number): Promise<QueueEntry[]>;
+  /** Removes delivered entries. Unknown ids are ignored. */
+  ack(ids: readonly string[]): Promise<void>;
+  /** Returns leased entries for a later try: `attempts + 1`, ready again after `delayMs`, keeping their place in order. */
+  retry(ids: readonly string[], delayMs: number, lastError?: string): Promise<void>;
+  /** Moves leased or waiting entries to the dead letters with a reason. */
+  deadLetter(ids: readonly string[], reason: string): Promise<void>;
+  /** Records a dead letter for an operation that was never queued (a permanent or ambiguous failure). */
+  addDeadLetter(entry: QueueEntry, reason: string): Promise<void>;
+  /** Lists dead letters, oldest first. */
+  listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Moves dead letters (the given ids, or all) back to the queue tail with attempts reset; resolves how many moved. */
+  redrive(ids?: readonly string[]): Promise<number>;
+  /** Current figures. */
+  stats(): Promise<QueueStats>;
+  /** Releases timers, files and connections; what is queued stays persisted in durable stores. Safe to call twice. */
+  close(): Promise<void>;
+}

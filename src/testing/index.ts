@@ -1,0 +1,24 @@
+/**
+ * `customerio-resilience/testing`: a local Customer.io API emulator with fault injection, for
+ * integration tests and outage rehearsals. Start one with {@link startCioEmulator}.
+ *
+ * @packageDocumentation
+ */
+export { startCioEmulator, EMULATOR_DEFAULTS } from './server.js';
+export { isUlid } from './validate.js';
+export type {
+  AcceptedOperation,
+  AuthState,
+  CioApi,
+  CioEmulator,
+  CioEmulatorEvents,
+  CioEmulatorOptions,
+  DeliveredEvent,
+  DeliveredEventKind,
+  DeviceRecord,
+  FaultHandle,
+  FaultMatch,
+  FaultSpec,
+  RecordedRequest,
+  WaitOptions,
+} from './types.js';

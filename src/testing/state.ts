@@ -1,0 +1,192 @@
+import { EventEmitter } from 'node:events';
+import type {
+  AcceptedOperation,
+  CioEmulatorEvents,
+  DeliveredEvent,
+  DeviceRecord,
+  RecordedRequest,
+} from './types.js';
+import { Waiters } from './waiters.js';
+
+/** A recorded request whose answer may still be pending (the emulator fills `status` in later). */
+export type MutableRecordedRequest = { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] };
+
+/** An operation to record, without the fields the state assigns. */
+export type OperationInput = Omit<AcceptedOperation, 'seq' | 'at'>;
+
+/** An event to deliver, without the fields the state assigns. */
+export type EventInput = Omit<DeliveredEvent, 'seq' | 'at'>;
+
+/**
+ * Everything the emulator remembers: the request log, delivered events, accepted operations, and a
+ * small model of Customer.io's people (attributes with per-attribute last-write-wins), devices and
+ * suppressions. Emits {@link CioEmulatorEvents} on its `emitter`.
+ */
+export class EmulatorState {
+  /** Notifications for `on` / `off`. */
+  readonly emitter = new EventEmitter();
+  /** Pending `waitFor*` calls. */
+  readonly waiters = new Waiters();
+  /** Request log, arrival order. */
+  readonly requests: MutableRecordedRequest[] = [];
+  /** Delivered events. */
+  readonly events: DeliveredEvent[] = [];
+  /** Accepted operations. */
+  readonly operations: AcceptedOperation[] = [];
+  /** Person attributes by person key. */
+  readonly people = new Map<string, Record<string, unknown>>();
+  /** Suppressed person keys. */
+  readonly suppressed = new Set<string>();
+  /** Devices by person key, then token. */
+  readonly devices = new Map<string, Map<string, DeviceRecord>>();
+  /** Events ignored as ULID duplicates. */
+  duplicates = 0;
+
+  readonly #now: () => number;
+  readonly #seenEventIds = new Set<string>();
+  /** Per person, per attribute: the timestamp (seconds) of the write that set it. */
+  readonly #attributeTimes = new Map<string, Map<string, number>>();
+  #nextRequestSeq = 1;
+
+  constructor(now: () => number) {
+    this.#now = now;
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Allocate the next request number. */
+  nextRequestSeq(): number {
+    return this.#nextRequestSeq++;
+  }
+
+  /** Append a request to the log and notify. */
+  addRequest(record: MutableRecordedRequest): void {
+    this.requests.push(record);
+    this.#emit('request', record);
+  }
+
+  /** Record an accepted operation and notify. */
+  addOperation(input: OperationInput): AcceptedOperation {
+    const op: AcceptedOperation = Object.freeze({ ...input, seq: this.operations.length + 1, at: this.#now() });
+    this.operations.push(op);
+    this.#emit('operation', op);
+    return op;
+  }
+
+  /**
+   * Deliver an event unless its ULID `id` was seen before.
+   * @returns `false` when the event was a duplicate (and only counted).
+   */
+  deliverEvent(input: EventInput): boolean {
+    if (input.id !== null) {
+      const key = input.id.toUpperCase();
+      if (this.#seenEventIds.has(key)) {
+        this.duplicates++;
+        return false;
+      }
+      this.#seenEventIds.add(key);
+    }
+    const event: DeliveredEvent = Object.freeze({
+      ...input,
+      id: input.id === null ? null : input.id.toUpperCase(),
+      seq: this.events.length + 1,
+      at: this.#now(),
+    });
+    this.events.push(event);
+    this.#emit('event', event);
+    return true;
+  }
+
+  /** Whether an event id has been seen (so the event would be a duplicate). */
+  isDuplicateEventId(id: string | null): boolean {
+    return id !== null && this.#seenEventIds.has(id.toUpperCase());
+  }
+
+  /**
+   * Merge attributes into a person. Each attribute is written only when `timestamp` (seconds; arrival
+   * time when `null`) is not older than the write that last set it. Suppressed people are not stored.
+   */
+  identify(person: string, attributes: Record<string, unknown>, timestamp: number | null): void {
+    if (this.suppressed.has(person)) return;
+    const at = timestamp ?? this.#now() / 1000;
+    const current = this.people.get(person) ?? {};
+    const times = this.#attributeTimes.get(person) ?? new Map<string, number>();
+    for (const [name, value] of Object.entries(attributes)) {
+      const previous = times.get(name);
+      if (previous !== undefined && previous > at) continue;
+      current[name] = value;
+      times.set(name, at);
+    }
+    this.people.set(person, current);
+    this.#attributeTimes.set(person, times);
+  }
+
+  /** Delete a person, their attribute times and devices. */
+  destroy(person: string): void {
+    this.people.delete(person);
+    this.#attributeTimes.delete(person);
+    this.devices.delete(person);
+  }
+
+  /** Suppress (and delete) a person. */
+  suppress(person: string): void {
+    this.destroy(person);
+    this.suppressed.add(person);
+  }
+
+  /** Lift a suppression. */
+  unsuppress(person: string): void {
+    this.suppressed.delete(person);
+  }
+
+  /** Add or replace a device of a person. */
+  addDevice(person: string, device: DeviceRecord): void {
+    const devices = this.devices.get(person) ?? new Map<string, DeviceRecord>();
+    devices.set(device.token, Object.freeze(device));
+    this.devices.set(person, devices);
+  }
+
+  /** Remove a device of a person. */
+  deleteDevice(person: string, token: string): void {
+    const devices = this.devices.get(person);
+    if (!devices) return;
+    devices.delete(token);
+    if (devices.size === 0) this.devices.delete(person);
+  }
+
+  /** Merge `secondary` into `primary` (the primary's values win), then delete `secondary`. */
+  merge(primary: string, secondary: string): void {
+    if (primary === secondary) return;
+    const from = this.people.get(secondary);
+    if (from) {
+      const into = this.people.get(primary) ?? {};
+      this.people.set(primary, { ...from, ...into });
+    }
+    const fromDevices = this.devices.get(secondary);
+    for (const device of fromDevices?.values() ?? []) this.addDevice(primary, device);
+    this.destroy(secondary);
+  }
+
+  /** Forget everything (the request counter restarts at 1). */
+  reset(): void {
+    this.requests.length = 0;
+    this.events.length = 0;
+    this.operations.length = 0;
+    this.people.clear();
+    this.suppressed.clear();
+    this.devices.clear();
+    this.duplicates = 0;
+    this.#seenEventIds.clear();
+    this.#attributeTimes.clear();
+    this.#nextRequestSeq = 1;
+  }
+
+  #emit<K extends keyof CioEmulatorEvents>(name: K, payload: CioEmulatorEvents[K]): void {
+    try {
+      this.emitter.emit(name, payload);
+    } catch (error) {
+      // A throwing listener must not break the request being served.
+      process.emitWarning(`CIO emulator: a '${name}' listener threw: ${String(error)}`);
+    }
+    this.waiters.check();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Public types of the local Customer.io emulator (`customerio-resilience/testing`).
+ *
+ * @packageDocumentation
+ */
+
+/** Which Customer.io API a request was addressed to: Track (`/api/v1`, `/api/v2`), App (`/v1`) or neither. */
+export type CioApi = 'track' | 'app' | 'unknown';
+
+/** How a request authenticated: right credentials, no `Authorization` header, or wrong credentials. */
+export type AuthState = 'ok' | 'missing' | 'invalid';
+
+/** Options of {@link startCioEmulator}. Every field is optional. */
+export interface CioEmulatorOptions {
+  /** Track API site id accepted in Basic auth. Default `'emu-site'`. */
+  siteId?: string | undefined;
+  /** Track API key accepted in Basic auth. Default `'emu-track-key'`. */
+  apiKey?: string | undefined;
+  /** App API key accepted as a Bearer token. Default `'emu-app-key'`. */
+  appApiKey?: string | undefined;
+  /** TCP port; `0` (the default) picks a free one. The same port is kept across `down()` / `up()`. */
+  port?: number | undefined;
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string | undefined;
+  /** Data center echoed by `GET /api/v1/accounts/region`. Default `'us'`. */
+  region?: 'us' | 'eu' | undefined;
+  /**
+   * Clock in milliseconds since the epoch, used for record times, fault `forMs` windows and the
+   * arrival time of identify calls without a timestamp. Default `Date.now`. Inject one to test
+   * outage windows without sleeping.
+   */
+  now?: (() => number) | undefined;
+}
+
+/** One HTTP request as the emulator received it. Never holds the `Authorization` header or any credential. */
+export interface RecordedRequest {
+  /** 1-based arrival number (restarts at 1 after `reset()`). */
+  readonly seq: number;
+  /** Arrival time, ms since the epoch (from the emulator clock). */
+  readonly at: number;
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** URL path without the query string. */
+  readonly path: string;
+  /** Query string parameters (last value wins for repeated names). */
+  readonly query: Readonly<Record<string, string>>;
+  /** The API the path belongs to. */
+  readonly api: CioApi;
+  /**
+   * The SDK operation the route stands for: `identify`, `destroy`, `track`, `trackPageView`,
+   * `trackAnonymous`, `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`,
+   * `getAccountRegion`, `batch`, `entity`, `sendEmail`, `sendPush`, `triggerBroadcast`; `null` for an unknown route.
+   */
+  readonly operation: string | null;
+  /** Status answered, or `null` when no answer was (yet) sent: a hang, a reset, or a pending delay. */
+  readonly status: number | null;
+  /** Whether a fault rule matched this request. */
+  readonly fault: boolean;
+  /** Authentication outcome. */
+  readonly auth: AuthState;
+  /** Parsed JSON body, or `null` when empty or not valid JSON. */
+  readonly body: unknown;
+  /** Size of the raw body in bytes. */
+  readonly bodyBytes: number;
+  /** The SDK's `X-Retry-Count` header as a number, `0` when absent. */
+  readonly retryCount: number;
+}
+
+/** Kind of a delivered event: a custom event, a page view or a (v2) screen view. */
+export type DeliveredEventKind = 'event' | 'page' | 'screen';
+
+/** An event Customer.io would have stored: accepted and not a ULID duplicate. */
+export interface DeliveredEvent {
+  /** 1-based position in `events`. */
+  readonly seq: number;
+  /** `seq` of the request that carried it. */
+  readonly requestSeq: number;
+  /** Time it was accepted, ms since the epoch. */
+  readonly at: number;
+  /** `'v1'` for `/api/v1` routes, `'v2'` for `/api/v2/batch` and `/api/v2/entity`. */
+  readonly source: 'v1' | 'v2';
+  /** Event, page view or screen view. */
+  readonly kind: DeliveredEventKind;
+  /** Event name (the page path for page views). */
+  readonly name: string;
+  /** Person key (id, email or `cio_<cio_id>`), `null` for anonymous events. */
+  readonly personId: string | null;
+  /** The anonymous id, when sent. */
+  readonly anonymousId: string | null;
+  /** The event's ULID `id`, upper case, when sent. */
+  readonly id: string | null;
+  /** Event data (v1 `data`, v2 `attributes`); `{}` when none. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The event's `timestamp`, when sent. */
+  readonly timestamp: number | null;
+}
+
+/** An operation the emulator accepted (answered 2xx, or an applied item of a 207 batch). */
+export interface AcceptedOperation {
+  /** 1-based position in `operations`. */
+  readonly seq: number;
+  /** `seq` of the request that carried it. */
+  readonly requestSeq: number;
+  /** Time it was accepted, ms since the epoch. */
+  readonly at: number;
+  /** `'v1'`, `'v2'` (Track) or `'app'` (App API). */
+  readonly source: 'v1' | 'v2' | 'app';
+  /**
+   * SDK-style operation name: `identify`, `destroy`, `track`, `trackAnonymous`, `trackPageView`,
+   * `trackScreen`, `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`, `sendEmail`,
+   * `sendPush`, `triggerBroadcast`; for a v2 item of another `type`, `'<type>:<action>'`.
+   */
+  readonly operation: string;
+  /** The v2 `action` of a batch/entity item, `null` for v1 and App operations. */
+  readonly action: string | null;
+  /** Index in the v2 `batch` array, `null` otherwise. */
+  readonly batchIndex: number | null;
+  /** Person key the operation addressed, when it addressed one. */
+  readonly personId: string | null;
+  /** `true` for an event acknowledged but ignored because its ULID `id` was seen before. */
+  readonly duplicate: boolean;
+  /** The operation's JSON (request body for v1/App, the item for v2). */
+  readonly payload: unknown;
+}
+
+/** A device registered with `addDevice` (v1) or `add_device` (v2). */
+export interface DeviceRecord {
+  /** Device token. */
+  readonly token: string;
+  /** Platform (`ios`, `android`, ...), when sent. */
+  readonly platform: string | null;
+  /** `last_used`, when sent. */
+  readonly lastUsed: number | null;
+  /** Device attributes; `{}` when none. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** Which requests a fault rule applies to. Every given field must match; an empty match matches all. */
+export interface FaultMatch {
+  /** API of the request. */
+  api?: 'track' | 'app' | undefined;
+  /** HTTP method (case-insensitive). */
+  method?: string | undefined;
+  /** Exact path (without query) or a pattern tested against it. */
+  path?: string | RegExp | undefined;
+  /** Operation name as in {@link RecordedRequest.operation}. */
+  operation?: string | undefined;
+}
+
+/**
+ * A fault rule. Kinds, checked in this order after the optional `delayMs`: `reset`, `hang`, `status`;
+ * with none of them the request is handled normally (after the delay). A rule with no kind at all
+ * (nor `delayMs`) answers 503; `retryAfter` alone answers 429.
+ */
+export interface FaultSpec {
+  /** Answer with this status; the operation is not applied (even for a 2xx status: a "black hole"). */
+  status?: number | undefined;
+  /**
+   * Body of a `status` answer: `'json'` (default) → `{"meta":{"error":"..."}}`; `'html'` → a text/html
+   * page like a proxy's 502; `'empty'` → no body; any other string is sent as-is (as JSON if it parses).
+   */
+  body?: 'json' | 'html' | 'empty' | (string & {}) | undefined;
+  /** `Retry-After` header of a `status` answer: seconds, or an HTTP date string. */
+  retryAfter?: number | string | undefined;
+  /** Read the request and never answer; the socket stays open until the client aborts, `down()` or `close()`. */
+  hang?: boolean | undefined;
+  /** Wait this long before answering (normally, or as the other fields say). */
+  delayMs?: number | undefined;
+  /** Read the request, then destroy the socket with a TCP reset (the SDK sees `TypeError('fetch failed')`). */
+  reset?: boolean | undefined;
+  /** Apply to this many matching requests, then stop. Default: unlimited. */
+  times?: number | undefined;
+  /** Apply only for this long from now (by the emulator clock). Combinable with `times`. */
+  forMs?: number | undefined;
+  /** Which requests. Default: all. */
+  match?: FaultMatch | undefined;
+}
+
+/** Handle on an installed fault rule. */
+export interface FaultHandle {
+  /** How many requests the rule has applied to. */
+  readonly hits: number;
+  /** Whether the rule still applies (not removed, `times` not used up, `forMs` not elapsed). */
+  readonly active: boolean;
+  /** Uninstall the rule. Idempotent. */
+  remove(): void;
+}
+
+/** Notifications of {@link CioEmulator.on}, with their payload. */
+export interface CioEmulatorEvents {
+  /** A request was recorded (at arrival for hangs, resets and delayed answers, else once answered). */
+  request: RecordedRequest;
+  /** An event was delivered (not a duplicate). */
+  event: DeliveredEvent;
+  /** An operation was accepted. */
+  operation: AcceptedOperation;
+}
+
+/** Options of the `waitFor*` helpers. */
+export interface WaitOptions {
+  /** Reject after this long. Default 5000 ms. */
+  timeoutMs?: number | undefined;
+}
+
+/** A running emulator. See {@link startCioEmulator}. */
+export interface CioEmulator {
+  /** `http://HOST:PORT`. */
+  readonly url: string;
+  /** Track API base for the SDK's `url` option: `${url}/api/v1` (the SDK derives `/api/v2`). */
+  readonly trackUrl: string;
+  /** App API base for the SDK's `url` option: `${url}/v1`. */
+  readonly appUrl: string;
+  /** The port listened on (kept across `down()` / `up()`). */
+  readonly port: number;
+  /** Whether the emulator is listening. */
+  readonly isUp: boolean;
+  /** Every request received, in arrival order, including faulted, 401 and 400 ones. A live read-only view. */
+  readonly requests: readonly RecordedRequest[];
+  /** Events accepted, after ULID de-duplication. A live read-only view. */
+  readonly events: readonly DeliveredEvent[];
+  /** Events dropped because their `id` had been seen before. */
+  readonly duplicates: number;
+  /** Every accepted operation (each item of a v2 batch counts on its own). A live read-only view. */
+  readonly operations: readonly AcceptedOperation[];
+  /**
+   * Person attributes by person key (id, email or `cio_<cio_id>`), merged across identify calls with
+   * last-write-wins per attribute by `timestamp` (arrival time when none is sent).
+   */
+  readonly people: ReadonlyMap<string, Record<string, unknown>>;
+  /** Person keys currently suppressed. */
+  readonly suppressed: ReadonlySet<string>;
+  /** Devices by person key, then by token. */
+  readonly devices: ReadonlyMap<string, ReadonlyMap<string, DeviceRecord>>;
+  /** Add a fault rule after the existing ones (the first matching active rule applies). */
+  fault(spec: FaultSpec): FaultHandle;
+  /** Remove every fault rule. */
+  clearFaults(): void;
+  /** Stop listening (new connections are refused) and destroy open sockets. The port is kept. */
+  down(): Promise<void>;
+  /** Listen again on the same port. No-op when already up; rejects after `close()`. */
+  up(): Promise<void>;
+  /** Forget requests, events, operations, people, devices, suppressions, faults and seen event ids. */
+  reset(): void;
+  /** Resolve once `requests.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
+  waitForRequests(n: number, opts?: WaitOptions): Promise<void>;
+  /** Resolve once `events.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
+  waitForEvents(n: number, opts?: WaitOptions): Promise<void>;
+  /** Subscribe to a notification. */
+  on<K extends keyof CioEmulatorEvents>(event: K, listener: (payload: CioEmulatorEvents[K]) => void): this;
+  /** Unsubscribe a listener added with {@link CioEmulator.on}. */
+  off<K extends keyof CioEmulatorEvents>(event: K, listener: (payload: CioEmulatorEvents[K]) => void): this;
+  /** Stop for good: close the server, every socket (hanging ones too) and timer. Idempotent. */
+  close(): Promise<void>;
+}

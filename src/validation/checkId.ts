@@ -1,0 +1,45 @@
+import type { CioValidationError } from '../errors/CioError.js';
+import { describeType } from './describeType.js';
+import { invalid } from './invalid.js';
+import { CIO_LIMITS, utf8Bytes } from './limits.js';
+
+/** How {@link checkId} treats a missing or empty identifier. */
+export interface IdOptions {
+  /**
+   * Accept `''`, `null` and `undefined` (as `trackAnonymous` does for an invite event).
+   * @default false
+   */
+  allowEmpty?: boolean;
+  /**
+   * Byte limit; `undefined` checks only that it is present (e.g. a broadcast or device id).
+   * @default CIO_LIMITS.personIdBytes (150)
+   */
+  maxBytes?: number | undefined;
+}
+
+/**
+ * Checks an identifier argument: a string (not blank) or a finite number, at most 150 bytes of UTF-8 by
+ * default (numbers are measured as their decimal text). Blank strings are rejected because the SDK
+ * rejects them too.
+ */
+export function checkId(
+  operation: string,
+  value: unknown,
+  field: string,
+  options: IdOptions = {},
+): CioValidationError | null {
+  const maxBytes = 'maxBytes' in options ? options.maxBytes : CIO_LIMITS.personIdBytes;
+  if (value === undefined || value === null || value === '') {
+    return options.allowEmpty === true ? null : invalid(operation, field, `${field} is required`);
+  }
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+  else return invalid(operation, field, `${field} must be a string or a finite number, got ${describeType(value)}`);
+  if (text.trim() === '') return invalid(operation, field, `${field} is blank`);
+  const bytes = utf8Bytes(text);
+  if (maxBytes !== undefined && bytes > maxBytes) {
+    return invalid(operation, field, `${field} is ${bytes} bytes; Customer.io allows at most ${maxBytes}`);
+  }
+  return null;
+}

@@ -1,0 +1,32 @@
+/**
+ * Customer.io's documented Track API limits, in bytes of UTF-8 unless named otherwise.
+ * The client checks input against them before any request; the emulator enforces them.
+ */
+export const CIO_LIMITS = Object.freeze({
+  /** A person identifier (`id`, `email` or `cio_…`). */
+  personIdBytes: 150,
+  /** An attribute name (person or device attribute). */
+  attributeNameBytes: 150,
+  /** An attribute value, as serialised JSON for non-strings. */
+  attributeValueBytes: 1000,
+  /** Attributes in one identify call. */
+  attributesPerCall: 300,
+  /** An event name. */
+  eventNameBytes: 100,
+  /** An event's `data`, serialised. */
+  eventDataBytes: 100_000,
+  /**
+   * A page view's name (the page URL or path). Customer.io documents no limit of its own for it; this
+   * package caps it at the attribute-value size so an unbounded URL is caught before the request.
+   */
+  pageNameBytes: 1000,
+  /** One v2 operation, serialised. */
+  v2OperationBytes: 32 * 1024,
+  /** A whole v2 batch request body (Customer.io: "under 500 KB"). */
+  v2BatchBytes: 500 * 1024,
+});
+
+/** Byte length of a string in UTF-8. */
+export function utf8Bytes(value: string): number {
+  return Buffer.byteLength(value, 'utf8');
+}

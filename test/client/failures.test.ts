@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import { harness, type Harness } from '../helpers/setup.js';
+
+describe('client: failures, retries and classification (real SDK, emulator faults)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('retries a 503 burst to success and delivers the event exactly once', async () => {
+    const cio = h.client();
+    h.emu.fault({ status: 503, times: 2 });
+    const r = await cio.track('u1', { name: 'paid' });
+    expect(r.status).to.equal('sent');
+    expect(r.attempts).to.equal(3);
+    expect(h.emu.requests.map((q) => q.status)).to.deep.equal([503, 503, 200]);
+    // The same ULID went with every attempt, so a retry can never be a second event.
+    const ids = new Set(h.emu.requests.map((q) => (q.body as { id?: string }).id));
+    expect([...ids]).to.deep.equal([r.eventId]);
+    expect(h.emu.events).to.have.length(1);
+  });
+
+  it('does not retry a 400, and resolves "rejected" with a typed error', async () => {
+    const cio = h.client();
+    h.emu.fault({ status: 400, times: 1 });
+    const r = await cio.identify('u1', { plan: 'pro' });
+    expect(r.status).to.equal('rejected');
+    expect(r.attempts).to.equal(1);
+    expect(r.error).to.include({ code: 'PERMANENT', retryable: false, status: 400, name: 'CioHttpError' });
+    expect(h.emu.requests).to.have.length(1);
+  });
+
+  for (const status of [401, 403, 404, 422]) {
+    it(`treats ${status} as permanent: one attempt, not queued`, async () => {
+      const cio = h.client();
+      h.emu.fault({ status });
+      const r = await cio.track('u1', { name: 'x' });
+      expect(r).to.include({ status: 'rejected', attempts: 1 });
+      expect(h.emu.requests).to.have.length(1);
+      expect(cio.health().queue.depth).to.equal(0);
+    });
+  }
+
+  it('waits for 429 Retry-After before the next attempt', async () => {
+    const cio = h.client();
+    h.emu.fault({ status: 429, retryAfter: '0.3', times: 1 });
+    const r = await cio.track('u1', { name: 'x' });
+    expect(r).to.include({ status: 'sent', attempts: 2 });
+    const [first, second] = h.emu.requests;
+    expect(second!.at - first!.at).to.be.at.least(280);
+  });
+
+  it('queues instead of waiting when Retry-After is longer than retry.maxRetryAfterMs', async () => {
+    const cio = h.client({ retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1000 } });
+    h.emu.fault({ status: 429, retryAfter: 120 });
+    const r = await cio.track('u1', { name: 'x' });
+    expect(r.status).to.equal('queued');
+    expect(r.attempts).to.equal(1);
+    expect(r.error?.retryAfterMs).to.equal(120_000);
+  });
+
+  it('cuts a hanging request at the attempt timeout and retries', async () => {
+    const cio = h.client({ timeoutMs: 150 });
+    h.emu.fault({ hang: true, times: 1 });
+    const started = Date.now();
+    const r = await cio.identify('u1', { a: 1 });
+    expect(r).to.include({ status: 'sent', attempts: 2 });
+    expect(Date.now() - started).to.be.below(2000);
+  });
+
+  it('reports TIMEOUT when every attempt hangs (no queue)', async () => {
+    const cio = h.client({ timeoutMs: 100, queue: false });
+    h.emu.fault({ hang: true });
+    const r = await cio.identify('u1', {});
+    expect(r.status).to.equal('failed');
+    expect(r.attempts).to.equal(3);
+    expect(r.error).to.include({ code: 'TIMEOUT', retryable: true });
+  });
+
+  it('retries a connection reset', async () => {
+    const cio = h.client();
+    h.emu.fault({ reset: true, times: 1 });
+    const r = await cio.track('u1', { name: 'x' });
+    expect(r).to.include({ status: 'sent', attempts: 2 });
+    expect(h.emu.events).to.have.length(1);
+  });
+
+  it('retries an HTML 502 from a proxy even though the SDK loses its status', async () => {
+    const cio = h.client();
+    h.emu.fault({ status: 502, body: 'html', times: 2 });
+    const r = await cio.track('u1', { name: 'x' });
+    expect(r).to.include({ status: 'sent', attempts: 3 });
+  });
+
+  it('retries a refused connection and queues when Customer.io stays unreachable', async () => {
+    const cio = h.client();
+    await h.emu.down();
+    const r = await cio.track('u1', { name: 'x' });
+    expect(r.status).to.equal('queued');
+    expect(r.attempts).to.equal(3);
+    expect(r.error).to.include({ code: 'NETWORK', maybeDelivered: false });
+    expect(cio.health().queue.depth).to.equal(1);
+  });
+
+  it('resolves "failed" after exhausting retries when there is no queue', async () => {
+    const cio = h.client({ queue: false });
+    h.emu.fault({ status: 500 });
+    const r = await cio.identify('u1', {});
+    expect(r).to.include({ status: 'failed', attempts: 3 });
+    expect(r.error).to.include({ code: 'TRANSIENT', status: 500, retryable: true });
+  });
+
+  describe('operations Customer.io cannot de-duplicate (at-most-once by default)', () => {
+    const email = { to: 'a@example.com', identifiers: { id: 'u1' }, transactional_message_id: '3' };
+
+    it('retries sendEmail after a 503 (it surely did not take effect)', async () => {
+      const cio = h.client();
+      h.emu.fault({ status: 503, times: 1 });
+      const r = await cio.sendEmail(email);
+      expect(r).to.include({ status: 'sent', attempts: 2 });
+    });
+
+    it('does not retry sendEmail after a timeout: "failed" AMBIGUOUS, kept as a dead letter', async () => {
+      const cio = h.client({ timeoutMs: 100 });
+      h.emu.fault({ hang: true, times: 1 });
+      const r = await cio.sendEmail(email);
+      expect(r.status).to.equal('failed');
+      expect(r.attempts).to.equal(1);
+      expect(r.error?.code).to.equal('AMBIGUOUS');
+      expect(h.emu.requests).to.have.length(1);
+      const dead = await cio.deadLetters();
+      expect(dead).to.have.length(1);
+      expect(dead[0]!.operation).to.equal('sendEmail');
+      expect(dead[0]!.reason).to.match(/^AMBIGUOUS/);
+      expect(cio.health().queue.dead_letter).to.equal(1);
+    });
+
+    it('does not retry triggerBroadcast after a reset once the request was sent', async () => {
+      const cio = h.client();
+      h.emu.fault({ reset: true, times: 1 });
+      const r = await cio.triggerBroadcast(9);
+      expect(r.error?.code).to.equal('AMBIGUOUS');
+      expect(h.emu.requests).to.have.length(1);
+    });
+
+    it('retries after an ambiguous failure when the app chose at-least-once', async () => {
+      const cio = h.client({ timeoutMs: 100, nonIdempotentDelivery: 'at-least-once' });
+      h.emu.fault({ hang: true, times: 1 });
+      const r = await cio.sendEmail(email);
+      expect(r).to.include({ status: 'sent', attempts: 2 });
+    });
+
+    it('queues sendEmail when Customer.io refuses connections (nothing was sent)', async () => {
+      const cio = h.client();
+      await h.emu.down();
+      const r = await cio.sendEmail(email);
+      expect(r.status).to.equal('queued');
+    });
+  });
+
+  it('never throws or rejects, even for nonsense arguments', async () => {
+    const cio = h.client();
+    const calls = [
+      () => (cio.track as (...a: unknown[]) => Promise<unknown>)(),
+      () => (cio.identify as (...a: unknown[]) => Promise<unknown>)(null, 5),
+      () => (cio.sendEmail as (...a: unknown[]) => Promise<unknown>)('nope'),
+      () => (cio.mergeCustomers as (...a: unknown[]) => Promise<unknown>)('bogus', 1, 'id', 2),
+    ];
+    for (const call of calls) {
+      const r = (await call()) as { status: string; error?: { code: string } };
+      expect(r.status).to.equal('rejected');
+      expect(r.error?.code).to.equal('INVALID_INPUT');
+    }
+    expect(h.emu.requests).to.have.length(0);
+  });
+});
