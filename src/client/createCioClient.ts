@@ -251,9 +251,10 @@ class ResilientCioClient {
     },
   ): Promise<CioResult> {
     const base = { operation, idempotencyKey: ctx.reportedKey, ...(ctx.eventId ? { eventId: ctx.eventId } : {}) };
+    const started = performance.now();
     if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
     const running = this.#inFlight.get(storeKey);
-    if (running) return running.then(() => this.#finish({ ...base, status: 'duplicate', attempts: 0 }));
+    if (running) return running.then(() => this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
 
     const work = (async (): Promise<CioResult> => {
       const store = this.#idempotency;
@@ -266,18 +267,18 @@ class ResilientCioClient {
           this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
           fresh = true;
         }
-        if (!fresh) return this.#finish({ ...base, status: 'duplicate', attempts: 0 });
+        if (!fresh) return this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started);
       }
       const outcome = await send();
       if (outcome.ok) {
         this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
-        return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts });
+        return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts }, started);
       }
       const result = await this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx);
-      return this.#finish({ ...base, ...result });
+      return this.#finish({ ...base, ...result }, started);
     })().catch((err: unknown) => {
       const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
-      return this.#finish({ ...base, status: 'failed', attempts: 0, error });
+      return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
     });
     this.#inFlight.set(storeKey, work);
     this.#pending.add(work);
@@ -376,7 +377,7 @@ class ResilientCioClient {
     }
   }
 
-  #finish(result: CioResult): CioResult {
+  #finish(result: CioResult, started: number = performance.now()): CioResult {
     try {
       if (result.status !== 'sent' && result.status !== 'duplicate') {
         this.logger.debug({ operation: result.operation, status: result.status, code: result.error?.code }, 'customerio-resilience: call finished');
@@ -384,7 +385,7 @@ class ResilientCioClient {
     } catch {
       /* a logger that throws must not break the call */
     }
-    this.#emitter.emit('result', result);
+    this.#emitter.emit('result', { ...result, durationMs: performance.now() - started });
     return result;
   }
 

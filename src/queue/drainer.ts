@@ -93,9 +93,10 @@ export class Drainer {
       if (!stats || stats.depth === 0) break;
       const moved = await this.#round(deadline);
       if (moved === 0) {
-        if (!this.#d.pipeline.canProbe) break;
-        // Entries are leased elsewhere or delayed: wait a little, bounded by the deadline.
-        await delay(Math.min(50, Math.max(0, deadline - Date.now())));
+        if (this.#d.pipeline.circuitState === 'ISOLATED') break;
+        // The circuit waits to half-open, entries are delayed or leased elsewhere: look again
+        // shortly, bounded by the deadline.
+        await delay(Math.min(25, Math.max(0, deadline - Date.now())));
       }
     }
     const stats = await this.refreshStats();
