@@ -87,7 +87,9 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
     invoke: (sdk, a) => sdk.track.track(a[0] as string, a[1] as Obj),
   },
   trackAnonymous: {
-    api: 'track', repeatable: true, event: true, personKey: (a) => `anon:${String(a[0] ?? '')}`,
+    api: 'track', repeatable: true, event: true,
+    // An anonymous id orders that visitor's events; invite events (no id) have no order to keep.
+    personKey: (a) => (a[0] === '' || a[0] === undefined || a[0] === null ? '' : `anon:${String(a[0])}`),
     withEventId: (a, id) => eventWithId(a, 1, id),
     invoke: (sdk, a) => sdk.track.trackAnonymous(a[0] as string, a[1] as Obj),
   },
