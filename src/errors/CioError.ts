@@ -8,6 +8,7 @@
  * - `TIMEOUT`: an attempt took longer than `timeoutMs`.
  * - `AMBIGUOUS`: an operation Customer.io cannot de-duplicate failed after it may have taken effect.
  * - `CIRCUIT_OPEN`: the circuit breaker is open; nothing was sent.
+ * - `RATE_LIMITED`: the client-side rate limit would have made the call wait too long; nothing was sent.
  * - `CONFIG`: the client is misconfigured (an invalid URL, missing credentials).
  * - `QUEUE_FULL`: the fallback queue had no room.
  * - `CLOSED`: the client was closed.
@@ -21,6 +22,7 @@ export type CioErrorCode =
   | 'TIMEOUT'
   | 'AMBIGUOUS'
   | 'CIRCUIT_OPEN'
+  | 'RATE_LIMITED'
   | 'CONFIG'
   | 'QUEUE_FULL'
   | 'CLOSED'

@@ -169,7 +169,9 @@ export class Pipeline {
       : undefined;
     const attempt = async (): Promise<T> => {
       if (opts.canDefer && this.#bucket && this.#options.rateLimit && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs) {
-        throw new CioError('TRANSIENT', 'Client-side rate limit reached; the call was deferred', true, { maybeDelivered: false });
+        throw new CioError('RATE_LIMITED', 'The client-side rate limit would delay this call too long; nothing was sent', true, {
+          maybeDelivered: false,
+        });
       }
       const guarded = async (): Promise<T> => {
         if (this.#bucket) await this.#bucket.take();

@@ -175,3 +175,29 @@ describe('client: failures, retries and classification (real SDK, emulator fault
     expect(h.emu.requests).to.have.length(0);
   });
 });
+
+describe('client: client-side rate limit', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('queues a call that would wait longer than rateLimit.maxWaitMs, instead of slowing the app', async () => {
+    const cio = h.client({ rateLimit: { perSecond: 1, burst: 2, maxWaitMs: 100 } });
+    const results = await Promise.all([1, 2, 3, 4].map((i) => cio.identify(`u${i}`, {})));
+    expect(results.map((r) => r.status)).to.deep.equal(['sent', 'sent', 'queued', 'queued']);
+    expect(results[2]!.error).to.include({ code: 'RATE_LIMITED', retryable: true });
+    expect(results[2]!.attempts).to.equal(0);
+    expect(h.emu.requests).to.have.length(2);
+    expect(cio.health().circuit_state).to.equal('CLOSED');
+  });
+
+  it('waits for its turn when the wait is short', async () => {
+    const cio = h.client({ rateLimit: { perSecond: 20, burst: 1, maxWaitMs: 1000 } });
+    const results = await Promise.all([1, 2, 3].map((i) => cio.identify(`u${i}`, {})));
+    expect(results.map((r) => r.status)).to.deep.equal(['sent', 'sent', 'sent']);
+    const [a, , c] = h.emu.requests;
+    expect(c!.at - a!.at).to.be.at.least(80);
+  });
+});
