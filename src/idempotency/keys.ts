@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every depth, so `{a, b}` and `{b, a}` give the same text.
@@ -33,6 +33,6 @@ export function stableStringify(value: unknown): string {
 export function deriveIdempotencyKey(operation: string, args: readonly unknown[]): string {
   const trimmed = [...args];
   while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
-  const digest = createHash('sha256').update(stableStringify(trimmed)).digest('base64url').slice(0, 32);
+  const digest = hash('sha256', stableStringify(trimmed), 'base64url').slice(0, 32);
   return `${operation}:${digest}`;
 }

@@ -96,7 +96,9 @@ export class Pipeline {
     if (options.rateLimit) {
       this.#bucket = new TokenBucket({ perSecond: options.rateLimit.perSecond, burst: options.rateLimit.burst });
     }
-    this.#timeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+    // The signal is aborted only on timeout: aborting it after every successful call (cockatiel's
+    // default) builds a DOMException with a stack trace per call, a measurable cost on the hot path.
+    this.#timeout = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     const backoff = retryAfterBackoff({
       initialDelayMs: options.retry.initialDelayMs,
       maxDelayMs: options.retry.maxDelayMs,

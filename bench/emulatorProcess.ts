@@ -1,0 +1,14 @@
+/**
+ * Runs the emulator in its own process, so a benchmark measures the client's CPU alone.
+ * Prints `URL <url>` once listening; exits when its stdin closes.
+ */
+import { startCioEmulator } from '../src/testing/index.js';
+
+const emu = await startCioEmulator({ siteId: 's', apiKey: 'k', appApiKey: 'a' });
+process.stdout.write(`URL ${emu.url}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => void emu.close().then(() => process.exit(0)));
+process.stdin.on('data', (d: Buffer) => {
+  if (d.toString().includes('reset')) emu.reset();
+  if (d.toString().includes('count')) process.stdout.write(`COUNT ${emu.requests.length}\n`);
+});

@@ -1,0 +1,38 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** An emulator running in a child process (see emulatorProcess.ts). */
+export interface RemoteEmulator {
+  url: string;
+  trackUrl: string;
+  appUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the emulator in a child process and resolves once it listens. */
+export function startRemoteEmulator(): Promise<RemoteEmulator> {
+  const script = fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url));
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`emulator process exited (${code})`)));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /URL (\S+)/.exec(out);
+      if (!m) return;
+      child.stdout.removeAllListeners('data');
+      const url = m[1]!;
+      resolve({
+        url,
+        trackUrl: `${url}/api/v1`,
+        appUrl: `${url}/v1`,
+        close: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.stdin.end();
+          }),
+      });
+    });
+  });
+}
