@@ -48,3 +48,13 @@ export type { QueueStore, QueueEntry, DeadLetter, QueueStats, PushOutcome } from
 export type { IdempotencyStore } from './idempotency/store.js';
 export { lruIdempotencyStore } from './idempotency/lruStore.js';
 export { CIO_LIMITS } from './validation/limits.js';
+export {
+  Resilient,
+  setDefaultCioClient,
+  getDefaultCioClient,
+  registerResilient,
+  getResilientOptions,
+  RESILIENT_METADATA,
+  RESILIENT_DEFAULTS,
+} from './decorators/index.js';
+export type { ResilientOptions, ResilientFallback, ResilientDecorator } from './decorators/index.js';

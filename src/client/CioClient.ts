@@ -81,8 +81,11 @@ export interface CioClient extends CioOperations {
    * and idempotency guard, as the `@Resilient()` decorator does. Never rejects.
    */
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options?: RunCallOptions): Promise<RunResult<T>>;
-  /** Registers how to replay queued calls of a custom operation (used by `@Resilient({ fallback: 'queue' })`). */
-  registerReplay(operation: string, handler: ReplayHandler): void;
+  /**
+   * Registers how to replay queued calls of a custom operation (used by `@Resilient({ fallback: 'queue' })`).
+   * `repeatable: false` (default true) makes replays at-most-once like the client's own sends.
+   */
+  registerReplay(operation: string, handler: ReplayHandler, options?: { repeatable?: boolean }): void;
   /** Dead letters: operations set aside after a permanent or ambiguous failure. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Puts dead letters (the given ids, or all) back in the queue; resolves how many moved. */

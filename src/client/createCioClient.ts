@@ -6,7 +6,7 @@ import { lruIdempotencyStore } from '../idempotency/lruStore.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import { Pipeline } from '../policies/pipeline.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
-import { Drainer } from '../queue/drainer.js';
+import { Drainer, type RegisteredReplay } from '../queue/drainer.js';
 import { memoryQueue } from '../queue/memoryQueue.js';
 import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
 import { validateCall } from '../validation/validateCall.js';
@@ -16,17 +16,12 @@ import { OPERATIONS, OPERATION_NAMES, toStorableArgs, type OperationSpec, type S
 import { normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, OperationName } from './types.js';
 
-/** How many arguments each operation takes before its optional `CallOptions`. */
-const ARITY: Record<OperationName, number> = {
-  identify: 2, track: 2, trackAnonymous: 2, trackPageView: 2, destroy: 1, suppress: 1, unsuppress: 1,
-  addDevice: 4, deleteDevice: 2, mergeCustomers: 4, sendEmail: 1, sendPush: 1, triggerBroadcast: 3,
-};
 
 const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
 
 /** Reads the optional `CallOptions` at the end of a call's arguments. */
 function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: CallOptions } {
-  const arity = ARITY[operation];
+  const arity = OPERATIONS[operation].arity;
   const args = raw.slice(0, arity);
   const last = raw[arity];
   const options: CallOptions = {};
@@ -49,7 +44,7 @@ class ResilientCioClient {
   readonly #drainer: Drainer | undefined;
   readonly #inFlight = new Map<string, Promise<CioResult>>();
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #replays = new Map<string, ReplayHandler>();
+  readonly #replays = new Map<string, RegisteredReplay>();
   #queueStats: QueueStats = EMPTY_STATS;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
@@ -137,11 +132,14 @@ class ResilientCioClient {
     return this.#pipeline.isolate();
   }
 
-  registerReplay(operation: string, handler: ReplayHandler): void {
+  registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {
     if (typeof operation !== 'string' || operation === '') throw new TypeError(`registerReplay: operation must be a non-empty string, got ${typeof operation}`);
     if (operation in OPERATIONS) throw new RangeError(`registerReplay: '${operation}' is a built-in operation and cannot be replaced`);
     if (typeof handler !== 'function') throw new TypeError(`registerReplay: handler must be a function, got ${typeof handler}`);
-    this.#replays.set(operation, handler);
+    if (options.repeatable !== undefined && typeof options.repeatable !== 'boolean') {
+      throw new TypeError(`registerReplay: repeatable must be a boolean, got ${typeof options.repeatable}`);
+    }
+    this.#replays.set(operation, { handler, repeatable: options.repeatable ?? true });
     this.#drainer?.kick();
   }
 
@@ -190,11 +188,21 @@ class ResilientCioClient {
   }
 
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
-    const key = options.idempotencyKey ?? deriveIdempotencyKey(operation, options.args ?? []);
+    let key: string;
+    try {
+      key = options.idempotencyKey ?? deriveIdempotencyKey(operation, options.args ?? []);
+    } catch (err) {
+      const error = new CioError('INVALID_INPUT', `run(${String(operation)}): the arguments cannot be read (${this.#redact(String(err)).slice(0, 200)})`, false);
+      return Promise.resolve(this.#finish({ status: 'rejected', operation: String(operation), idempotencyKey: '', attempts: 0, error }));
+    }
     let value: T | undefined;
     let ran = false;
     const result = this.#guarded(operation, key, async () => {
-      const outcome = await this.#pipeline.run(fn, { repeatable: options.repeatable ?? true, canDefer: options.queue === true });
+      const outcome = await this.#pipeline.run(fn, {
+        repeatable: options.repeatable ?? true,
+        canDefer: options.queue === true,
+        onRetry: this.#retryListener(operation, options.idempotencyKey ?? key),
+      });
       if (outcome.ok) {
         value = outcome.value;
         ran = true;
@@ -229,7 +237,12 @@ class ResilientCioClient {
       return this.#guarded(
         operation,
         storeKey,
-        () => this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), { repeatable: spec.repeatable, canDefer: true }),
+        () =>
+          this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), {
+            repeatable: spec.repeatable,
+            canDefer: true,
+            onRetry: this.#retryListener(operation, reportedKey),
+          }),
         { storable: { args: sendArgs, personKey: spec.personKey(args), spec }, repeatable: spec.repeatable, reportedKey, eventId },
       );
     } catch (err) {
@@ -375,6 +388,12 @@ class ResilientCioClient {
     } catch (err) {
       this.logger.error({ operation: entry.operation, err: this.#redact(String(err)) }, 'customerio-resilience: could not keep a dead letter');
     }
+  }
+
+  /** Reports retries as `retry` events (only when someone listens: it costs a subscription per call). */
+  #retryListener(operation: string, idempotencyKey: string): ((attempt: number, delayMs: number, error: CioError) => void) | undefined {
+    if (this.#emitter.listenerCount('retry') === 0) return undefined;
+    return (attempt, delayMs, error) => this.#emitter.emit('retry', { operation, idempotencyKey, attempt, delayMs, error });
   }
 
   #finish(result: CioResult, started: number = performance.now()): CioResult {

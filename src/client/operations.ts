@@ -11,6 +11,8 @@ export interface SdkClients {
 export interface OperationSpec {
   /** Which API (and credentials) it uses. */
   readonly api: 'track' | 'app';
+  /** How many arguments it takes before the optional `CallOptions`. */
+  readonly arity: number;
   /** Whether Customer.io drops a repeat of it (events by ULID) or a repeat is harmless (upserts, deletes). */
   readonly repeatable: boolean;
   /** Whether it sends an event that should carry a ULID `id`. */
@@ -78,23 +80,23 @@ const personOf = (request: unknown): string => {
 /** Every operation the client offers, keyed by name. */
 export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
   identify: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 2, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.identify(a[0] as string, a[1] as Obj | undefined),
   },
   track: {
-    api: 'track', repeatable: true, event: true, personKey: person,
+    api: 'track', arity: 2, repeatable: true, event: true, personKey: person,
     withEventId: (a, id) => eventWithId(a, 1, id),
     invoke: (sdk, a) => sdk.track.track(a[0] as string, a[1] as Obj),
   },
   trackAnonymous: {
-    api: 'track', repeatable: true, event: true,
+    api: 'track', arity: 2, repeatable: true, event: true,
     // An anonymous id orders that visitor's events; invite events (no id) have no order to keep.
     personKey: (a) => (a[0] === '' || a[0] === undefined || a[0] === null ? '' : `anon:${String(a[0])}`),
     withEventId: (a, id) => eventWithId(a, 1, id),
     invoke: (sdk, a) => sdk.track.trackAnonymous(a[0] as string, a[1] as Obj),
   },
   trackPageView: {
-    api: 'track', repeatable: true, event: true, personKey: person,
+    api: 'track', arity: 2, repeatable: true, event: true, personKey: person,
     // The SDK's trackPageView cannot carry an event id, so the page view is sent as the
     // same request it makes ({ type: 'page', name: path }) through track(), plus the id.
     withEventId: (a, id) => ({ args: [a[0], a[1], id], id }),
@@ -104,39 +106,39 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
     },
   },
   destroy: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 1, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.destroy(a[0] as string),
   },
   suppress: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 1, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.suppress(a[0] as string),
   },
   unsuppress: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 1, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.unsuppress(a[0] as string),
   },
   addDevice: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 4, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.addDevice(a[0] as string, a[1] as string, a[2] as string, a[3] as Obj | undefined),
   },
   deleteDevice: {
-    api: 'track', repeatable: true, event: false, personKey: person,
+    api: 'track', arity: 2, repeatable: true, event: false, personKey: person,
     invoke: (sdk, a) => sdk.track.deleteDevice(a[0] as string, a[1] as string),
   },
   mergeCustomers: {
-    api: 'track', repeatable: false, event: false, personKey: (a) => String(a[1] ?? ''),
+    api: 'track', arity: 4, repeatable: false, event: false, personKey: (a) => String(a[1] ?? ''),
     invoke: (sdk, a) => sdk.track.mergeCustomers(a[0] as never, a[1] as string, a[2] as never, a[3] as string),
   },
   sendEmail: {
-    api: 'app', repeatable: false, event: false, personKey: (a) => personOf(a[0]),
+    api: 'app', arity: 1, repeatable: false, event: false, personKey: (a) => personOf(a[0]),
     invoke: (sdk, a) => requireApp(sdk).sendEmail(sendRequest(SendEmailRequest, a[0])),
   },
   sendPush: {
-    api: 'app', repeatable: false, event: false, personKey: (a) => personOf(a[0]),
+    api: 'app', arity: 1, repeatable: false, event: false, personKey: (a) => personOf(a[0]),
     invoke: (sdk, a) => requireApp(sdk).sendPush(sendRequest(SendPushRequest, a[0])),
   },
   triggerBroadcast: {
-    api: 'app', repeatable: false, event: false, personKey: none,
+    api: 'app', arity: 3, repeatable: false, event: false, personKey: none,
     invoke: (sdk, a) => requireApp(sdk).triggerBroadcast(a[0] as number, a[1] as Obj | undefined, a[2] as Obj | undefined),
   },
 };

@@ -5,6 +5,14 @@ import type { Redactor } from './redact.js';
 
 /** Network error codes after which the request surely never reached Customer.io. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * Node.js and undici error codes of a connection that failed or broke, as fetch, `node:http`,
+ * database drivers and most HTTP libraries report them (on the error or its `cause`).
+ */
+const NETWORK_CODES = new Set([
+  ...NOT_SENT_CODES, 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE',
+  'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
 /** Statuses that Customer.io (or a proxy before it) answers when the request did not take effect. */
 const NOT_APPLIED_STATUSES = new Set([429, 503]);
 
@@ -68,7 +76,7 @@ export function classifyError(err: unknown, redact: Redactor, maxRetryAfterMs = 
   if (code === 'ERR_INVALID_URL' || (err instanceof TypeError && /Invalid URL/i.test(err.message))) {
     return new CioConfigError('The Customer.io URL is invalid; check trackUrl/appUrl/region');
   }
-  if (err instanceof TypeError && (err.message === 'fetch failed' || code !== undefined)) {
+  if ((err instanceof TypeError && (err.message === 'fetch failed' || code !== undefined)) || (code !== undefined && NETWORK_CODES.has(code))) {
     const notSent = code !== undefined && NOT_SENT_CODES.has(code);
     return new CioNetworkError('NETWORK', `Could not reach Customer.io${code ? ` (${code})` : ''}`, true, {
       maybeDelivered: !notSent,

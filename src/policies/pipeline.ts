@@ -35,7 +35,7 @@ export interface RunOptions {
   /** Whether a call may skip waiting for the rate limiter when the wait is long (it will be queued instead). */
   canDefer: boolean;
   /** Called before each retry. */
-  onRetry?: (attempt: number, delayMs: number, error: CioError) => void;
+  onRetry?: ((attempt: number, delayMs: number, error: CioError) => void) | undefined;
 }
 
 /** What a run ended with. Never thrown. */

@@ -8,13 +8,19 @@ import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import type { QueueEntry, QueueStats, QueueStore } from './store.js';
 import { toBatchOperation } from './toBatchOperation.js';
 
+/** A registered custom operation: how to replay it and whether a repeat is harmless. */
+export interface RegisteredReplay {
+  handler: ReplayHandler;
+  repeatable: boolean;
+}
+
 /** What the drainer needs from its client. */
 export interface DrainerDeps {
   store: QueueStore;
   pipeline: Pipeline;
   sdk: SdkClients;
   options: NormalizedOptions;
-  replays: ReadonlyMap<string, ReplayHandler>;
+  replays: ReadonlyMap<string, RegisteredReplay>;
   emit<K extends keyof CioEvents>(event: K, payload: CioEvents[K]): void;
   onStats(stats: QueueStats): void;
 }
@@ -192,7 +198,7 @@ export class Drainer {
       }
       const error = outcome.error;
       const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
-      const repeatable = spec ? spec.repeatable : true;
+      const repeatable = spec ? spec.repeatable : (this.#d.replays.get(entry.operation)?.repeatable ?? true);
       if (!repeatable && error.maybeDelivered && error.retryable && this.#d.options.nonIdempotentDelivery === 'at-most-once') {
         await this.#dead(entry, `AMBIGUOUS: ${error.message}`, new CioError('AMBIGUOUS', error.message, false));
         settled++;
@@ -216,12 +222,12 @@ export class Drainer {
         canDefer: false,
       });
     }
-    const handler = this.#d.replays.get(entry.operation);
-    if (!handler) {
+    const replay = this.#d.replays.get(entry.operation);
+    if (!replay) {
       const err = new CioError('TRANSIENT', `No replay handler is registered for '${entry.operation}' yet`, true);
       return Promise.resolve({ ok: false, error: err, attempts: 0 });
     }
-    return this.#d.pipeline.run(() => handler(...entry.args), { repeatable: true, canDefer: false });
+    return this.#d.pipeline.run(() => replay.handler(...entry.args), { repeatable: replay.repeatable, canDefer: false });
   }
 
   async #acked(entries: QueueEntry[], attempts: number): Promise<void> {

@@ -49,6 +49,15 @@ export function checkTake(where: string, limit: number, leaseMs: number): void {
   }
 }
 
+/** Checks the limit given to `listDeadLetters`; `undefined` means no limit. */
+export function checkListLimit(where: string, limit: number | undefined): number {
+  if (limit === undefined) return Number.MAX_SAFE_INTEGER;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
+    throw new RangeError(`${where}.listDeadLetters: limit must be a whole number >= 0, got ${show(limit)}`);
+  }
+  return limit;
+}
+
 /** Checks the delay given to `retry`. */
 export function checkDelay(where: string, delayMs: number): void {
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {

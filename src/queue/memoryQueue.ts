@@ -1,5 +1,5 @@
 import { clock, optionsObject, wholeNumber } from './check.js';
-import { checkDelay, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from './entry.js';
+import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from './entry.js';
 import { DeadLetterList } from './memory/deadLetters.js';
 import { Scheduler } from './memory/scheduler.js';
 import { newSlot, PersonChains, type Slot } from './memory/slot.js';
@@ -124,9 +124,10 @@ class MemoryQueue implements QueueStore {
     this.#dropped += this.#dead.add(toDeadLetter(copy, reason, this.#now()));
   }
 
-  async listDeadLetters(limit = Number.MAX_SAFE_INTEGER): Promise<DeadLetter[]> {
+  async listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    const max = checkListLimit(WHERE, limit);
     this.#open();
-    return this.#dead.list(limit).map((dead) => ({ ...dead }));
+    return this.#dead.list(max).map((dead) => ({ ...dead }));
   }
 
   async redrive(ids?: readonly string[]): Promise<number> {

@@ -201,3 +201,22 @@ describe('client: client-side rate limit', () => {
     expect(c!.at - a!.at).to.be.at.least(80);
   });
 });
+
+describe('client: retry events', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('emits one retry event per retry, with the attempt number, delay and typed error', async () => {
+    const cio = h.client();
+    const retries: Array<{ attempt: number; code: string; delayMs: number }> = [];
+    cio.on('retry', (e) => retries.push({ attempt: e.attempt, code: e.error.code, delayMs: e.delayMs }));
+    h.emu.fault({ status: 503, times: 2 });
+    const r = await cio.identify('u1', {});
+    expect(r.attempts).to.equal(3);
+    expect(retries.map((e) => [e.attempt, e.code])).to.deep.equal([[2, 'TRANSIENT'], [3, 'TRANSIENT']]);
+    expect(retries.every((e) => e.delayMs >= 0 && e.delayMs <= 20)).to.equal(true);
+  });
+});

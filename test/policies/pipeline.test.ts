@@ -125,3 +125,17 @@ describe('policies: the pipeline on fake timers', () => {
     expect(p.circuitState).to.equal('CLOSED');
   });
 });
+
+describe('policies: classification of errors a function throws', () => {
+  it('treats a Node.js network error code as a transient outage, surely not sent for ECONNREFUSED', async () => {
+    const { classifyError } = await import('../../src/policies/classify.js');
+    const refused = classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), (t) => t);
+    expect(refused).to.include({ code: 'NETWORK', retryable: true, maybeDelivered: false });
+    const reset = classifyError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), (t) => t);
+    expect(reset).to.include({ code: 'NETWORK', retryable: true, maybeDelivered: true });
+    const other = classifyError(new Error('bug'), (t) => t);
+    expect(other).to.include({ code: 'UNKNOWN', retryable: false });
+    const badUrl = classifyError(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }), (t) => t);
+    expect(badUrl).to.include({ code: 'CONFIG', retryable: false });
+  });
+});

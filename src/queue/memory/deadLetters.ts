@@ -9,6 +9,7 @@ export class DeadLetterList {
     this.#max = max;
   }
 
+  /** Dead letters held. */
   get size(): number {
     return this.#items.size;
   }
@@ -27,10 +28,12 @@ export class DeadLetterList {
     return evicted;
   }
 
+  /** The dead letter with this id, if held. */
   get(id: string): DeadLetter | undefined {
     return this.#items.get(id);
   }
 
+  /** Forgets the dead letter with this id. */
   delete(id: string): void {
     this.#items.delete(id);
   }
@@ -45,10 +48,12 @@ export class DeadLetterList {
     return out;
   }
 
+  /** Every id held, oldest first. */
   ids(): string[] {
     return [...this.#items.keys()];
   }
 
+  /** Forgets every dead letter. */
   clear(): void {
     this.#items.clear();
   }

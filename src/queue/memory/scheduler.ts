@@ -11,6 +11,11 @@ export class Scheduler {
   readonly #ready = new MinHeap<Slot>();
   readonly #timed = new MinHeap<Slot>();
 
+  /** Heap items held, stale ones included (for tests of the sweep). */
+  get size(): number {
+    return this.#ready.size + this.#timed.size;
+  }
+
   /** Makes a head slot eligible now, or once `slot.readyAt` has passed. */
   schedule(slot: Slot, now: number): void {
     slot.ticket++;

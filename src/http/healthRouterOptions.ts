@@ -1,0 +1,84 @@
+import type { CioMetricsOptions } from '../health/metrics.js';
+import { describeValue } from './describeValue.js';
+
+/** Metrics served by the health router, with where. */
+export interface CioHealthMetricsOptions extends CioMetricsOptions {
+  /** Path of the metrics route (relative to where the router is mounted). @default '/metrics' */
+  path?: string;
+}
+
+/**
+ * Options of `cioHealthRouter`. `Req` is what the guard is given: Express's `Request`, Koa's `Context`.
+ */
+export interface CioHealthRouterOptions<Req> {
+  /** Path of the health route (relative to where the router is mounted); only `GET` and `HEAD` on exactly it are answered. @default '/health/customerio' */
+  path?: string;
+  /**
+   * Status answered while the circuit is not `CLOSED` (open, half-open or isolated). `503` tells a
+   * liveness probe or a load balancer that Customer.io is unreachable; `200` suits a readiness probe,
+   * since the app keeps working (calls are queued) while Customer.io is down.
+   * @default 503
+   */
+  degradedStatus?: 200 | 503;
+  /**
+   * Decides whether a request may see the health (and metrics) route. When it answers `false` the
+   * router passes the request on as if the route did not exist (the app's own 404). An error it
+   * throws goes to the app's error handling.
+   * @default undefined (open to every request)
+   */
+  guard?: (req: Req) => boolean | Promise<boolean>;
+  /**
+   * Serve Prometheus metrics too (prom-client must be installed): `true` for a new registry at
+   * `/metrics`, or the metrics options with `path`. The metrics start counting when the router is made.
+   * @default false
+   */
+  metrics?: boolean | CioHealthMetricsOptions;
+}
+
+/** Defaults of {@link CioHealthRouterOptions}. */
+export const HEALTH_ROUTER_DEFAULTS = Object.freeze({
+  path: '/health/customerio',
+  degradedStatus: 503 as const,
+  metricsPath: '/metrics',
+});
+
+/** {@link CioHealthRouterOptions} after defaults and checks. */
+export interface NormalizedHealthRouterOptions<Req> {
+  path: string;
+  degradedStatus: 200 | 503;
+  guard: ((req: Req) => boolean | Promise<boolean>) | undefined;
+  metrics: (CioMetricsOptions & { path: string }) | undefined;
+}
+
+function checkPath(name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw new TypeError(`cioHealthRouter: ${name} must be a path starting with '/' (no query), got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Applies defaults and validates eagerly; never changes the caller's object. */
+export function normalizeHealthRouterOptions<Req>(options: CioHealthRouterOptions<Req> = {}): NormalizedHealthRouterOptions<Req> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`cioHealthRouter: options must be an object, got ${describeValue(options)}`);
+  const path = checkPath('options.path', options.path, HEALTH_ROUTER_DEFAULTS.path);
+  const degradedStatus = options.degradedStatus ?? HEALTH_ROUTER_DEFAULTS.degradedStatus;
+  if (degradedStatus !== 200 && degradedStatus !== 503) {
+    throw new RangeError(`cioHealthRouter: options.degradedStatus must be 200 or 503, got ${describeValue(degradedStatus)}`);
+  }
+  const { guard } = options;
+  if (guard !== undefined && typeof guard !== 'function') {
+    throw new TypeError(`cioHealthRouter: options.guard must be a function (req) => boolean | Promise<boolean>, got ${describeValue(guard)}`);
+  }
+  const m = options.metrics ?? false;
+  if (typeof m !== 'boolean' && (typeof m !== 'object' || m === null)) {
+    throw new TypeError(`cioHealthRouter: options.metrics must be a boolean or an object, got ${describeValue(m)}`);
+  }
+  let metrics: NormalizedHealthRouterOptions<Req>['metrics'];
+  if (m !== false) {
+    const { path: metricsPath, ...rest } = m === true ? {} : m;
+    metrics = { ...rest, path: checkPath('options.metrics.path', metricsPath, HEALTH_ROUTER_DEFAULTS.metricsPath) };
+    if (metrics.path === path) throw new RangeError(`cioHealthRouter: options.metrics.path must differ from options.path, got ${describeValue(path)} for both`);
+  }
+  return { path, degradedStatus, guard, metrics };
+}

@@ -1,0 +1,85 @@
+/**
+ * `customerio-resilience/koa`: the request-scoped client and the health router for Koa 3.
+ * Imports Koa types only; prom-client is loaded only when metrics are asked for.
+ * @packageDocumentation
+ */
+import type { Middleware, ParameterizedContext } from 'koa';
+import type { CioClient } from '../client/CioClient.js';
+import { assertClient } from './assertClient.js';
+import { healthRoutes } from './healthRoutes.js';
+import { normalizeHealthRouterOptions, type CioHealthRouterOptions } from './healthRouterOptions.js';
+import { normalizeMiddlewareOptions, type CioMiddlewareOptions } from './middlewareOptions.js';
+import { onResponseDone } from './onResponseDone.js';
+import { idempotencyScopeOf } from './requestIdempotency.js';
+import { createRequestScope } from './requestScope.js';
+import type { ScopedCioClient } from './ScopedCioClient.js';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** The request-scoped Customer.io client set by `cioMiddleware` (see {@link ScopedCioClient}). */
+    cio: ScopedCioClient;
+  }
+}
+
+/** The context the hooks are given. */
+export type CioKoaContext = ParameterizedContext;
+
+/** Options of the Koa {@link cioMiddleware}. */
+export type CioKoaMiddlewareOptions = CioMiddlewareOptions<CioKoaContext>;
+
+/** Options of the Koa {@link cioHealthRouter}. */
+export type CioKoaHealthRouterOptions = CioHealthRouterOptions<CioKoaContext>;
+
+/**
+ * Sets `ctx.cio`, a request-scoped client: its calls are held and handed to `client` once the
+ * response has finished or the connection closed (so also when a middleware throws or the client
+ * disconnects). Koa writes the response after the middleware chain has returned, so the calls wait
+ * for the response's own `finish`/`close` rather than for `next()`. Awaiting a call inside a
+ * middleware resolves at once and never deadlocks; the response is never delayed, failed or
+ * changed. The `Idempotency-Key` header scopes the calls' idempotency keys. Throws a `TypeError`
+ * at once for invalid options.
+ *
+ * @example
+ * app.use(cioMiddleware({ client: cio, personId: (ctx) => ctx.state.user?.id }));
+ */
+export function cioMiddleware(options: CioKoaMiddlewareOptions): Middleware {
+  const o = normalizeMiddlewareOptions(options);
+  return function cioRequestScope(ctx, next) {
+    const hook = o.personId;
+    const scope = createRequestScope(o.client, {
+      idempotencyScope: o.idempotencyHeader === undefined ? undefined : idempotencyScopeOf(ctx.req.headers[o.idempotencyHeader]),
+      personId: hook && (() => hook(ctx)),
+    });
+    ctx.cio = scope.cio;
+    onResponseDone(ctx.res, scope.release);
+    return next();
+  };
+}
+
+/**
+ * Answers `GET`/`HEAD` on `path` (default `/health/customerio`) with the client's health as JSON:
+ * `{ customerio: { status, circuit_state, failure_count, last_failure, queue } }`, `200` while the
+ * circuit is `CLOSED`, else `degradedStatus` (default `503`); `Cache-Control: no-store`; never
+ * credentials. With `metrics`, also serves Prometheus text at `/metrics`. Every other request goes
+ * to `next()`. Mount it with `app.use(cioHealthRouter(cio))`.
+ */
+export function cioHealthRouter(client: CioClient, options?: CioKoaHealthRouterOptions): Middleware {
+  assertClient('cioHealthRouter', 'client', client);
+  const o = normalizeHealthRouterOptions(options);
+  const routes = healthRoutes(client, o);
+  return async function cioHealth(ctx, next) {
+    const route = routes.match(ctx.method, ctx.path);
+    if (!route || (o.guard && !(await o.guard(ctx)))) return next();
+    const answer = await routes.answer(route);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
+  };
+}
+
+export { cioMetrics, CIRCUIT_STATE_VALUES } from '../health/metrics.js';
+export type { CioMetrics, CioMetricsOptions } from '../health/metrics.js';
+export type { HealthBody } from '../health/healthResponse.js';
+export type { CioMiddlewareOptions } from './middlewareOptions.js';
+export type { CioHealthRouterOptions, CioHealthMetricsOptions } from './healthRouterOptions.js';
+export type { DeferredCall, DeferredResult, ScopedCioClient, ScopedOperations } from './ScopedCioClient.js';

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { ids, makeEntry } from './entries.js';
+import { describeQueueStore } from './storeSuite.js';
+
+let now = 1_800_000_000_000;
+const clock = (): number => now;
+
+describeQueueStore(
+  'memoryQueue',
+  async (options = {}) => {
+    const store = memoryQueue({ ...options, now: clock });
+    return { store, cleanup: () => store.close() };
+  },
+  {
+    now: clock,
+    advance: async (ms) => {
+      now += ms;
+    },
+    shortLeaseMs: 1_000,
+    shortDelayMs: 5_000,
+    settleMs: 0,
+    exactClock: true,
+    retryKeepsPlaceAfterDelay: true,
+  },
+);
+
+describe('memoryQueue', () => {
+  describe('options', () => {
+    it('rejects a maxSize that is not a whole number >= 1, naming the option and the value', () => {
+      expect(() => memoryQueue({ maxSize: 0 })).to.throw(RangeError, 'memoryQueue: maxSize must be a whole number >= 1, got 0');
+      expect(() => memoryQueue({ maxSize: 2.5 })).to.throw(RangeError, /maxSize .* got 2\.5/);
+      expect(() => memoryQueue({ maxSize: Number.NaN })).to.throw(RangeError, /got NaN/);
+      expect(() => memoryQueue({ maxSize: '10' as unknown as number })).to.throw(TypeError, /maxSize .* got "10"/);
+    });
+
+    it('rejects a bad maxDeadLetters or clock, and a non-object options argument', () => {
+      expect(() => memoryQueue({ maxDeadLetters: -1 })).to.throw(RangeError, /maxDeadLetters .* got -1/);
+      expect(() => memoryQueue({ now: 5 as unknown as () => number })).to.throw(TypeError, /now must be a function/);
+      expect(() => memoryQueue('big' as never)).to.throw(TypeError, /options must be an object, got "big"/);
+    });
+
+    it('holds 10 000 entries by default and drops the next', async () => {
+      const store = memoryQueue();
+      for (let i = 0; i < 10_000; i++) expect(await store.push(makeEntry())).to.equal('queued');
+      expect(await store.push(makeEntry())).to.equal('dropped');
+      expect(await store.stats()).to.include({ depth: 10_000, dropped: 1 });
+      await store.close();
+    });
+  });
+
+  describe('dead letters', () => {
+    it('keeps at most maxDeadLetters, forgetting the oldest and counting them as dropped', async () => {
+      const store = memoryQueue({ maxDeadLetters: 2 });
+      const [a, b, c] = [makeEntry(), makeEntry(), makeEntry()];
+      for (const e of [a, b, c]) await store.addDeadLetter(e, 'PERMANENT');
+      expect(ids(await store.listDeadLetters())).to.deep.equal([b.id, c.id]);
+      expect(await store.stats()).to.include({ deadLetters: 2, dropped: 1 });
+      await store.close();
+    });
+  });
+
+  describe('isolation', () => {
+    it('hands out copies: changing a taken entry does not change the queued one', async () => {
+      const store = memoryQueue({ now: clock });
+      const e = makeEntry();
+      await store.push(e);
+      const [taken] = await store.take(1, 10);
+      taken!.attempts = 99;
+      taken!.lastError = 'changed';
+      now += 20;
+      expect(await store.take(1, 10)).to.deep.equal([e]);
+      await store.close();
+    });
+  });
+
+  describe('cost', () => {
+    it('pushes and drains 100 000 entries of distinct persons in batches of 100 quickly', async () => {
+      const store = memoryQueue({ maxSize: 100_000 });
+      const started = performance.now();
+      for (let i = 0; i < 100_000; i++) await store.push(makeEntry({ personKey: `p${i}` }));
+      let drained = 0;
+      for (;;) {
+        const batch = await store.take(100, 60_000);
+        if (batch.length === 0) break;
+        drained += batch.length;
+        await store.ack(ids(batch));
+      }
+      const ms = performance.now() - started;
+      expect(drained).to.equal(100_000);
+      expect((await store.stats()).depth).to.equal(0);
+      expect(ms).to.be.below(5_000);
+      await store.close();
+    });
+
+    it('does not rescan a blocked backlog on every take (50 000 entries of one person behind a leased head)', async () => {
+      const store = memoryQueue({ maxSize: 100_000, now: clock });
+      for (let i = 0; i < 50_000; i++) await store.push(makeEntry({ personKey: 'busy' }));
+      const others = [makeEntry({ personKey: 'x' }), makeEntry({ personKey: 'y' })];
+      expect(await store.take(1, 60_000)).to.have.length(1);
+      for (const e of others) await store.push(e);
+      const started = performance.now();
+      for (let i = 0; i < 2_000; i++) {
+        const got = await store.take(100, 60_000);
+        if (i === 0) expect(ids(got)).to.deep.equal(ids(others));
+        else expect(got).to.deep.equal([]);
+      }
+      expect(performance.now() - started).to.be.below(500);
+      await store.close();
+    });
+  });
+});
