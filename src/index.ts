@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export { createCioClient } from './client/createCioClient.js';
+export { closeOnSignals } from './client/closeOnSignals.js';
+export type { CloseOnSignalsOptions } from './client/closeOnSignals.js';
 export type {
   CioClient,
   CioOperations,
