@@ -404,7 +404,7 @@ class ResilientCioClient {
     } catch {
       /* a logger that throws must not break the call */
     }
-    this.#emitter.emit('result', { ...result, durationMs: performance.now() - started });
+    if (this.#emitter.listenerCount('result') > 0) this.#emitter.emit('result', { ...result, durationMs: performance.now() - started });
     return result;
   }
 
