@@ -68,7 +68,11 @@ export interface CioClient extends CioOperations {
   health(): CioHealth;
   /** Delivers what is queued, while Customer.io allows, within `timeoutMs`. */
   flush(options?: DrainOptions): Promise<FlushResult>;
-  /** Graceful shutdown: stops taking work, finishes in-flight calls, drains within `timeoutMs`, persists the rest, releases timers. Safe to call twice. */
+  /**
+   * Graceful shutdown: stops taking work, finishes in-flight calls, drains within `timeoutMs`,
+   * persists the rest (durable stores), releases timers, and closes the queue and idempotency
+   * stores the client was given (their connections too). Safe to call twice.
+   */
   close(options?: DrainOptions): Promise<FlushResult>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe;

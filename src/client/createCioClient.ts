@@ -39,7 +39,6 @@ class ResilientCioClient {
   readonly #pipeline: Pipeline;
   readonly #emitter: TypedEmitter<CioEvents>;
   readonly #idempotency: IdempotencyStore | undefined;
-  readonly #ownsIdempotency: boolean;
   readonly #queue: QueueStore | undefined;
   readonly #drainer: Drainer | undefined;
   readonly #inFlight = new Map<string, Promise<CioResult>>();
@@ -66,10 +65,7 @@ class ResilientCioClient {
       onStateChange: (state, error) => this.#onCircuitState(state, error),
     });
     if (o.idempotency) {
-      this.#ownsIdempotency = !o.idempotency.store;
       this.#idempotency = o.idempotency.store ?? lruIdempotencyStore({ max: o.idempotency.max });
-    } else {
-      this.#ownsIdempotency = false;
     }
     this.#queue = o.queue === false ? undefined : (o.queue ?? memoryQueue());
     if (this.#queue) {
@@ -177,7 +173,8 @@ class ResilientCioClient {
       this.#pipeline.close();
       try {
         await this.#queue?.close();
-        if (this.#ownsIdempotency) await this.#idempotency?.close?.();
+        // The client owns the stores it was given: closing it releases their connections too.
+        await this.#idempotency?.close?.();
       } catch (err) {
         this.logger.warn({ err: this.#redact(String(err)) }, 'customerio-resilience: closing a store failed');
       }

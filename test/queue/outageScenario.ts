@@ -8,7 +8,7 @@ export interface OutageOptions {
   /** Operations made during the outage. */
   operations: number;
   /** Makes the store under test (fresh for each test). */
-  store(): Promise<{ store: QueueStore; cleanup(): Promise<void> }>;
+  store(): Promise<{ store: QueueStore; cleanup(): Promise<void>; reopen?(): Promise<QueueStore> }>;
 }
 
 /**
@@ -119,6 +119,15 @@ export function describeOutage(name: string, opts: OutageOptions): void {
       const result = await cio.close({ timeoutMs: 300 });
       expect(Date.now() - started).to.be.below(2_000);
       expect(result).to.deep.equal({ delivered: 0, remaining: 5 });
+      if (made.reopen) {
+        // A durable store kept them: a new client on the same store delivers them once.
+        const again = await made.reopen();
+        expect((await again.stats()).depth).to.equal(5);
+        await h.emu.up();
+        const next = h.client({ queue: again });
+        expect(await next.flush({ timeoutMs: 5_000 })).to.deep.equal({ delivered: 5, remaining: 0 });
+        expect(h.emu.events.map((e) => e.name)).to.deep.equal(['e0', 'e1', 'e2', 'e3', 'e4']);
+      }
     });
   });
 }

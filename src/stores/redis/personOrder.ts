@@ -5,8 +5,12 @@ import type { QueueKeys } from './keys.js';
 import { runScript } from './runScript.js';
 import { INDEX, IS_HEAD, OLDEST, UNINDEX } from './scripts.js';
 
-/** How long a job that is not its person's head is set aside (it is promoted as soon as it becomes the head). */
-const PARK_MS = 30_000;
+/**
+ * How long a job that is not its person's head is set aside. It is promoted as soon as its person's
+ * earlier entry is settled; the short period bounds the wait when a promotion is missed (a push
+ * records its index entry just after its job exists, so a concurrent take can see the job first).
+ */
+const PARK_MS = 1_000;
 /** BullMQ errors that mean the job is no longer leased by this store (gone, or its lock expired). */
 const LOST_LEASE = /Missing (key|lock) for job|is not in the active state|Lock mismatch/;
 
