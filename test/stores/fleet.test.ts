@@ -29,13 +29,24 @@ describe('a fleet: two clients on one BullMQ queue and one Redis idempotency sto
     const b = instance();
     await h.emu.down();
     // A load balancer retries requests on the other instance: both see the same operations, with the same keys.
+    // Ten persons at once; each person's calls one after the other (their order is what must hold).
     const calls = Array.from({ length: 100 }, (_, i) => ({ person: `p${i % 10}`, i }));
-    const results = await Promise.all(
-      calls.flatMap(({ person, i }) => [
-        a.track(person, { name: 'step', data: { i } }, { idempotencyKey: `req-${i}` }),
-        b.track(person, { name: 'step', data: { i } }, { idempotencyKey: `req-${i}` }),
-      ]),
-    );
+    const results = (
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, p) => {
+          const out = [];
+          for (const { person, i } of calls.filter((c) => c.person === `p${p}`)) {
+            out.push(
+              ...(await Promise.all([
+                a.track(person, { name: 'step', data: { i } }, { idempotencyKey: `req-${i}` }),
+                b.track(person, { name: 'step', data: { i } }, { idempotencyKey: `req-${i}` }),
+              ])),
+            );
+          }
+          return out;
+        }),
+      )
+    ).flat();
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 'queued')).to.have.length(100);
     expect(statuses.filter((s) => s === 'duplicate')).to.have.length(100);
