@@ -2,7 +2,7 @@ import { clock, optionsObject, wholeNumber } from './check.js';
 import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from './entry.js';
 import { DeadLetterList } from './memory/deadLetters.js';
 import { Scheduler } from './memory/scheduler.js';
-import { newSlot, PersonChains, type Slot } from './memory/slot.js';
+import { entryOf, newSlot, PersonChains, setLastError, type Slot } from './memory/slot.js';
 import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from './store.js';
 
 /** Options of {@link memoryQueue}. */
@@ -28,7 +28,8 @@ const WHERE = 'memoryQueue';
  *   person is out at a time). A retried entry keeps its place.
  * - Leases: a taken entry is hidden until acked, retried, dead-lettered or until `leaseMs` passes.
  * - Cost: `push`, `ack`, `retry` are O(log n); `take` is O(k log n) for k entries, however many
- *   entries of blocked persons wait behind; `stats` is O(n). Memory is one small record per entry.
+ *   entries of blocked persons wait behind; `stats` is O(1), but for one pass after the oldest
+ *   entry leaves. Memory is one small record per entry, its arguments kept as a JSON string.
  */
 export function memoryQueue(options?: MemoryQueueOptions): QueueStore {
   const o = optionsObject(WHERE, options);
@@ -49,6 +50,8 @@ class MemoryQueue implements QueueStore {
   readonly #dead: DeadLetterList;
   #seq = 0;
   #dropped = 0;
+  /** Oldest `enqueuedAt` held, or undefined when it must be looked up again (its slot left). */
+  #oldest: number | undefined = Number.POSITIVE_INFINITY;
   #closed = false;
 
   constructor(maxSize: number, maxDeadLetters: number, now: () => number) {
@@ -77,7 +80,7 @@ class MemoryQueue implements QueueStore {
     this.#scheduler.take(limit, now, (slot) => {
       slot.readyAt = now + leaseMs;
       this.#scheduler.schedule(slot, now);
-      out.push({ ...slot.entry });
+      out.push(entryOf(slot));
     });
     return out;
   }
@@ -98,8 +101,8 @@ class MemoryQueue implements QueueStore {
     for (const id of ids) {
       const slot = this.#slots.get(id);
       if (!slot) continue;
-      slot.entry.attempts++;
-      if (lastError !== undefined) slot.entry.lastError = lastError;
+      slot.attempts++;
+      if (lastError !== undefined) setLastError(slot, lastError);
       slot.readyAt = now + delayMs;
       if (!slot.prev) this.#scheduler.schedule(slot, now);
     }
@@ -113,7 +116,7 @@ class MemoryQueue implements QueueStore {
       const slot = this.#slots.get(id);
       if (!slot) continue;
       this.#remove(slot);
-      this.#dropped += this.#dead.add(toDeadLetter(slot.entry, reason, now));
+      this.#dropped += this.#dead.add(toDeadLetter(entryOf(slot), reason, now));
     }
     this.#scheduler.compact(this.#slots.size);
   }
@@ -146,8 +149,13 @@ class MemoryQueue implements QueueStore {
 
   async stats(): Promise<QueueStats> {
     this.#open();
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const slot of this.#slots.values()) if (slot.entry.enqueuedAt < oldest) oldest = slot.entry.enqueuedAt;
+    if (this.#oldest === undefined) {
+      // Only after the oldest entry left: one pass, then kept up to date by push.
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const slot of this.#slots.values()) if (slot.enqueuedAt < oldest) oldest = slot.enqueuedAt;
+      this.#oldest = oldest;
+    }
+    const oldest = this.#oldest;
     return {
       depth: this.#slots.size,
       oldestAgeMs: this.#slots.size === 0 ? 0 : Math.max(0, this.#now() - oldest),
@@ -160,6 +168,7 @@ class MemoryQueue implements QueueStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#slots.clear();
+    this.#oldest = Number.POSITIVE_INFINITY;
     this.#chains.clear();
     this.#scheduler.clear();
     this.#dead.clear();
@@ -171,12 +180,14 @@ class MemoryQueue implements QueueStore {
 
   #insert(entry: QueueEntry): void {
     const slot = newSlot(entry, this.#seq++);
+    if (this.#oldest !== undefined && entry.enqueuedAt < this.#oldest) this.#oldest = entry.enqueuedAt;
     this.#slots.set(entry.id, slot);
     if (this.#chains.append(slot)) this.#scheduler.schedule(slot, this.#now());
   }
 
   #remove(slot: Slot): void {
-    this.#slots.delete(slot.entry.id);
+    this.#slots.delete(slot.id);
+    if (slot.enqueuedAt === this.#oldest) this.#oldest = undefined;
     this.#scheduler.unschedule(slot);
     const head = this.#chains.remove(slot);
     if (head) this.#scheduler.schedule(head, this.#now());

@@ -1,9 +1,18 @@
 import type { QueueEntry } from '../store.js';
 
-/** One entry held by the memory queue, linked to its person's previous and next entries. */
+/**
+ * One entry held by the memory queue, flat: the fields the queue works with, and the rest of the
+ * entry as one JSON string (a fraction of the memory of its object graph, and the same round trip as
+ * the durable stores). Linked to its person's previous and next entries.
+ */
 export interface Slot {
-  /** The entry (a private copy; `attempts` and `lastError` change on retry). */
-  readonly entry: QueueEntry;
+  readonly id: string;
+  readonly personKey: string;
+  readonly enqueuedAt: number;
+  /** Replay attempts (changes on retry). */
+  attempts: number;
+  /** `{ o: operation, a: args, k: idempotencyKey, e?: eventId, l?: lastError }` as JSON. */
+  rest: string;
   /** Push order: the queue's FIFO key. */
   readonly seq: number;
   /** When it may be handed out: after a retry delay, or when its lease runs out. */
@@ -16,9 +25,57 @@ export interface Slot {
   next: Slot | undefined;
 }
 
+interface Rest {
+  o: string;
+  a: unknown[];
+  k: string;
+  e?: string;
+  l?: string;
+}
+
+function packRest(entry: Omit<QueueEntry, 'id' | 'personKey' | 'enqueuedAt' | 'attempts'>): string {
+  const rest: Rest = { o: entry.operation, a: entry.args, k: entry.idempotencyKey };
+  if (entry.eventId !== undefined) rest.e = entry.eventId;
+  if (entry.lastError !== undefined) rest.l = entry.lastError;
+  return JSON.stringify(rest);
+}
+
 /** A new slot for `entry`, ready now. */
 export function newSlot(entry: QueueEntry, seq: number): Slot {
-  return { entry, seq, readyAt: 0, ticket: 0, prev: undefined, next: undefined };
+  return {
+    id: entry.id,
+    personKey: entry.personKey,
+    enqueuedAt: entry.enqueuedAt,
+    attempts: entry.attempts,
+    rest: packRest(entry),
+    seq,
+    readyAt: 0,
+    ticket: 0,
+    prev: undefined,
+    next: undefined,
+  };
+}
+
+/** The queue entry a slot holds, as a new object. */
+export function entryOf(slot: Slot): QueueEntry {
+  const rest = JSON.parse(slot.rest) as Rest;
+  const entry: QueueEntry = {
+    id: slot.id,
+    operation: rest.o,
+    args: rest.a,
+    idempotencyKey: rest.k,
+    personKey: slot.personKey,
+    enqueuedAt: slot.enqueuedAt,
+    attempts: slot.attempts,
+  };
+  if (rest.e !== undefined) entry.eventId = rest.e;
+  if (rest.l !== undefined) entry.lastError = rest.l;
+  return entry;
+}
+
+/** Records a retry's last error in the slot. */
+export function setLastError(slot: Slot, lastError: string): void {
+  slot.rest = packRest({ ...entryOf(slot), lastError });
 }
 
 /**
@@ -30,7 +87,7 @@ export class PersonChains {
 
   /** Appends `slot` to its person's chain; true when it is the head (nothing of theirs before it). */
   append(slot: Slot): boolean {
-    const person = slot.entry.personKey;
+    const person = slot.personKey;
     if (person === '') return true;
     const tail = this.#tails.get(person);
     this.#tails.set(person, slot);
@@ -45,7 +102,7 @@ export class PersonChains {
     const { prev, next } = slot;
     if (prev) prev.next = next;
     if (next) next.prev = prev;
-    const person = slot.entry.personKey;
+    const person = slot.personKey;
     if (person !== '' && this.#tails.get(person) === slot) {
       if (prev) this.#tails.set(person, prev);
       else this.#tails.delete(person);
