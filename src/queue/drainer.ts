@@ -28,6 +28,11 @@ export interface DrainerDeps {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Whether a 207 item `reason` says a later try may succeed. */
+export function isTransientItemReason(reason: string): boolean {
+  return TRANSIENT_ITEM_REASON.test(reason);
+}
+
 /** One v2 batch item error as Customer.io reports it in a 207 answer. */
 interface BatchItemError {
   batch_index?: number;
@@ -36,8 +41,12 @@ interface BatchItemError {
   message?: string;
 }
 
-/** 207 item reasons that a later try may fix; any other reason is a permanent rejection. */
-const TRANSIENT_ITEM_REASON = /rate|limit|timeout|unavailable|internal|temporar|retry/i;
+/**
+ * 207 item reasons that a later try may fix (throttling, a server-side failure); any other reason
+ * (a missing or invalid field, a value too long) is a permanent rejection. Only the machine-readable
+ * `reason` is read, never the message, whose wording may mention limits of the payload.
+ */
+const TRANSIENT_ITEM_REASON = /^(rate_?limit(ed)?|throttled|too_many_requests|internal(_error)?|server_error|timeout|unavailable|temporar\w*|retry\w*)$/i;
 
 /**
  * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
@@ -157,7 +166,6 @@ export class Drainer {
   }
 
   async #sendBatch(entries: QueueEntry[]): Promise<number> {
-    if (entries.length === 1) return this.#sendEach(entries);
     const ops = entries.map((e) => toBatchOperation(e) as Obj);
     const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
     if (!outcome.ok) {
@@ -177,7 +185,7 @@ export class Drainer {
     entries.forEach((entry, i) => {
       const err = failed.get(i);
       if (!err) ok.push(entry);
-      else if (TRANSIENT_ITEM_REASON.test(`${err.reason ?? ''} ${err.message ?? ''}`)) retryLater.push(entry);
+      else if (isTransientItemReason(err.reason ?? '')) retryLater.push(entry);
       else dead.push([entry, `PERMANENT: batch item rejected (${err.reason ?? 'unknown'}${err.field ? ` on ${err.field}` : ''})`]);
     });
     await this.#acked(ok, outcome.attempts);

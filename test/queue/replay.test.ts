@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { newEventId } from '../../src/idempotency/eventId.js';
+import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import type { QueueEntry } from '../../src/queue/store.js';
+import { harness, type Harness } from '../helpers/setup.js';
+import { eventually } from './entries.js';
+
+/** A queued `track` as the client would store it. */
+function queuedTrack(person: string, name: string, i: number): QueueEntry {
+  const id = newEventId();
+  return {
+    id: newEventId(),
+    operation: 'track',
+    args: [person, { name, data: { i }, id }],
+    idempotencyKey: `track:${i}`,
+    personKey: person,
+    enqueuedAt: Date.now(),
+    attempts: 0,
+    eventId: id,
+  };
+}
+
+describe('queue replay: v2 batches, partial results, timestamps', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('sends a backlog in v2 batches, and dead-letters only the items a 207 answer refuses', async () => {
+    const store = memoryQueue();
+    // Entries written straight into the store (as an older version of the app might have): one
+    // has an event name Customer.io refuses, which the batch answer reports by index.
+    for (let i = 0; i < 30; i++) await store.push(queuedTrack(`p${i}`, i === 7 ? 'x'.repeat(120) : 'ok', i));
+    const cio = h.client({ queue: store, drain: { batchSize: 10 } });
+    const done = await cio.flush({ timeoutMs: 5_000 });
+    expect(done).to.deep.equal({ delivered: 29, remaining: 0 });
+    const batches = h.emu.requests.filter((r) => r.operation === 'batch');
+    expect(batches).to.have.length(3);
+    expect(batches.map((r) => r.status)).to.deep.equal([207, 200, 200]);
+    expect(h.emu.events).to.have.length(29);
+    const dead = await cio.deadLetters();
+    expect(dead).to.have.length(1);
+    expect((dead[0]!.args[1] as { data: { i: number } }).data.i).to.equal(7);
+    expect(dead[0]!.reason).to.match(/^PERMANENT: batch item rejected/);
+  });
+
+  it('replays a batch whose answer was lost with the same event ids: Customer.io drops the repeats', async () => {
+    const store = memoryQueue();
+    for (let i = 0; i < 20; i++) await store.push(queuedTrack(`p${i}`, 'ok', i));
+    const cio = h.client({ queue: store, timeoutMs: 200, drain: { batchSize: 20 } });
+    // The first batch is applied, but its answer comes after the attempt timeout.
+    h.emu.fault({ delayMs: 400, times: 1, match: { operation: 'batch' } });
+    const done = await cio.flush({ timeoutMs: 5_000 });
+    expect(done).to.deep.equal({ delivered: 20, remaining: 0 });
+    expect(h.emu.requests.filter((r) => r.operation === 'batch').length).to.be.at.least(2);
+    expect(h.emu.events).to.have.length(20);
+    // The late first batch lands after the replay: all 20 of its events are dropped by their ULID.
+    const duplicates = await eventually(async () => h.emu.duplicates, (n) => n === 20, 3_000);
+    expect(duplicates).to.equal(20);
+    expect(h.emu.events).to.have.length(20);
+  });
+
+  it('a late identify replay cannot overwrite newer attributes', async () => {
+    const cio = h.client({ drain: { enabled: false } });
+    await h.emu.down();
+    expect((await cio.identify('u1', { plan: 'free' })).status).to.equal('queued');
+    await h.emu.up();
+    // The app moved on while the old call waited: a newer identify goes straight through.
+    const live = h.client();
+    expect((await live.identify('u1', { plan: 'pro' })).status).to.equal('sent');
+    expect(await cio.flush({ timeoutMs: 5_000 })).to.deep.equal({ delivered: 1, remaining: 0 });
+    const replay = h.emu.requests.at(-1)!;
+    expect(replay.operation).to.equal('batch');
+    const op = (replay.body as { batch: Array<{ timestamp: number }> }).batch[0]!;
+    expect(op.timestamp).to.be.a('number');
+    expect(h.emu.people.get('u1')).to.include({ plan: 'pro' });
+  });
+});
+
+describe('queue replay: 207 item reasons', () => {
+  it('treats throttling and server failures as worth a retry, everything else as a refusal', async () => {
+    const { isTransientItemReason } = await import('../../src/queue/drainer.js');
+    for (const r of ['rate_limited', 'RATE_LIMIT', 'internal_error', 'timeout', 'unavailable', 'temporary']) {
+      expect(isTransientItemReason(r), r).to.equal(true);
+    }
+    for (const r of ['invalid', 'required', 'too_large', 'too_long', '', 'limit_exceeded']) {
+      expect(isTransientItemReason(r), r).to.equal(false);
+    }
+  });
+});
