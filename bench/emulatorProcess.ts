@@ -1,6 +1,8 @@
 /**
  * Runs the emulator in its own process, so a benchmark measures the client's CPU alone.
- * Prints `URL <url>` once listening; exits when its stdin closes.
+ * Prints `URL <url>` once listening; exits when its stdin closes. Commands on stdin: `reset`,
+ * `count` (answers `COUNT <n>`), `hang` (every request hangs from now on) and `clear` (no more
+ * faults); `hang` and `clear` answer `OK <command>`.
  */
 import { startCioEmulator } from '../src/testing/index.js';
 
@@ -11,4 +13,12 @@ process.stdin.on('end', () => void emu.close().then(() => process.exit(0)));
 process.stdin.on('data', (d: Buffer) => {
   if (d.toString().includes('reset')) emu.reset();
   if (d.toString().includes('count')) process.stdout.write(`COUNT ${emu.requests.length}\n`);
+  if (d.toString().includes('hang')) {
+    emu.fault({ hang: true });
+    process.stdout.write('OK hang\n');
+  }
+  if (d.toString().includes('clear')) {
+    emu.clearFaults();
+    process.stdout.write('OK clear\n');
+  }
 });

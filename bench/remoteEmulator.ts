@@ -6,6 +6,8 @@ export interface RemoteEmulator {
   url: string;
   trackUrl: string;
   appUrl: string;
+  /** Sends `hang` (every request hangs from now on) or `clear` (no more faults); resolves once applied. */
+  command(name: 'hang' | 'clear'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,16 @@ export function startRemoteEmulator(): Promise<RemoteEmulator> {
         url,
         trackUrl: `${url}/api/v1`,
         appUrl: `${url}/v1`,
+        command: (name) =>
+          new Promise<void>((done) => {
+            const onData = (d: Buffer): void => {
+              if (!d.toString().includes(`OK ${name}`)) return;
+              child.stdout.off('data', onData);
+              done();
+            };
+            child.stdout.on('data', onData);
+            child.stdin.write(`${name}\n`);
+          }),
         close: () =>
           new Promise<void>((done) => {
             child.removeAllListeners('exit');

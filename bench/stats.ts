@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmarks: medians, percentiles and aligned output. */
+/** Small helpers shared by the benchmarks: medians, percentiles, aligned output and the machine. */
+import { availableParallelism, cpus, loadavg } from 'node:os';
 
 /** The median of some numbers. */
 export function median(values: readonly number[]): number {
@@ -28,4 +29,17 @@ export function table(title: string, rows: Array<[string, string]>): void {
 /** Whether a target is met, as a word for the output. */
 export function verdict(ok: boolean): string {
   return ok ? 'meets target' : 'MISSES target';
+}
+
+/** The machine and runtime the figures come from: CPU model, cores, Node version. */
+export function machine(): string {
+  const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${model}, ${availableParallelism()} cores, Node ${process.version} (${process.platform}/${process.arch})`;
+}
+
+/** The 1, 5 and 15 minute load averages: figures taken under load are noisy. */
+export function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 }

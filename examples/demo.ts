@@ -34,7 +34,9 @@ setTimeout(() => {
 try {
   process.exitCode = await runDemo(args);
 } catch (err) {
-  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // An option that cannot work (`--store=redis` without Redis) says so in one line; anything else shows its stack.
+  const message = err instanceof Error ? (err.message.startsWith('--') ? err.message : (err.stack ?? err.message)) : String(err);
+  process.stderr.write(`demo failed: ${message}\n`);
   process.exitCode = 1;
 }
 // Everything is closed by now; do not let a straggling socket or timer hold the exit.

@@ -79,10 +79,13 @@ export function chartSvg(input: ChartInput): string {
   );
   // Legend of the bands.
   let lx = LEFT;
+  const seen = new Set(input.transitions.map((tr) => tr.state));
   for (const [state, color] of Object.entries(BAND)) {
-    out.push(`<rect x="${lx}" y="32" width="12" height="10" fill="${color}" fill-opacity="0.25"/>`, `<text x="${lx + 16}" y="41">circuit ${state}</text>`);
-    lx += 120;
+    if (!seen.has(state as CircuitStateName)) continue;
+    out.push(`<rect x="${lx}" y="32" width="12" height="10" fill="${color}" fill-opacity="0.3"/>`, `<text x="${lx + 16}" y="41">circuit ${state}</text>`);
+    lx += 40 + state.length * 8 + 50;
   }
+  out.push(`<text x="${lx}" y="41" fill="#666">(no shade: CLOSED)</text>`);
   // Circuit bands, from the transitions (CLOSED at the start).
   const bands: string[] = [];
   const changes = [{ t: 0, state: 'CLOSED' as CircuitStateName }, ...input.transitions];
@@ -97,11 +100,11 @@ export function chartSvg(input: ChartInput): string {
     const yMax = niceMax(Math.max(...input.samples.flatMap((s, k) => panel.series.map((se) => se.value(s, input.samples[k - 1])))));
     const y = (v: number): number => PANEL_H - (Math.min(v, yMax) / yMax) * PANEL_H;
     out.push(`<g transform="translate(0 ${top})">`, `<text x="${LEFT}" y="-6" font-weight="600">${esc(panel.title)}</text>`);
-    let legendX = LEFT + 8 + panel.title.length * 7;
+    let legendX = LEFT + 16 + panel.title.length * 7.6;
     for (const se of panel.series) {
       out.push(`<line x1="${legendX}" x2="${legendX + 18}" y1="-10" y2="-10" stroke="${se.color}" stroke-width="2"${se.dash ? ` stroke-dasharray="${se.dash}"` : ''}/>`);
       out.push(`<text x="${legendX + 22}" y="-6" fill="#444">${esc(se.label)}</text>`);
-      legendX += 34 + se.label.length * 6.5;
+      legendX += 40 + se.label.length * 7;
     }
     out.push(...bands);
     out.push(`<rect x="${LEFT}" y="0" width="${plotW}" height="${PANEL_H}" fill="none" stroke="#ccc"/>`);

@@ -32,21 +32,22 @@ function fit(line: string, width: number): string {
   return plain.length <= width ? line : `${plain.slice(0, width - 1)}…`;
 }
 
-/** The status block for a terminal. */
+/** The status block for a terminal (fits 80 columns). */
 export function statusLines(s: Sample, phase: string, paint: Paint): string[] {
   const circuit = paint(CIRCUIT_COLOR[s.circuit], s.circuit.padEnd(9));
   return [
     `${paint(1, `${s.t.toFixed(1).padStart(5)} s`)}  ${paint(1, phase)}`,
-    `  circuit  ${circuit}  queue ${String(s.depth).padStart(5)} ${bar(s.depth, 16)}  dead letters ${s.deadLetters}`,
-    `  client   sent ${s.sent} · queued ${s.queued} · replayed ${s.replayed} · duplicates ${s.duplicates}`,
-    `  app      ${s.requestRate} req/s · p50 ${ms(s.p50)} · p99 ${ms(s.p99)} (last 1 s) · accepted ${s.accepted} ops · delivered ${s.deliveryRate.toFixed(0)} op/s`,
+    `  circuit  ${circuit}  queue ${String(s.depth).padStart(5)} ${bar(s.depth, 12)}  dead letters ${s.deadLetters}`,
+    `  client   sent ${s.sent} · retries ${s.retries} · queued ${s.queued} · replayed ${s.replayed}`,
+    `  app      ${String(s.requestRate).padStart(3)} req/s · p50 ${ms(s.p50)} · p99 ${ms(s.p99)} (last second)`,
+    `  totals   accepted ${s.accepted} · delivered ${s.delivered} (${s.deliveryRate.toFixed(0)} op/s) · duplicates ${s.duplicates}`,
   ];
 }
 
 /** The status as one plain line (logs, CI, pipes). */
 export function plainLine(s: Sample): string {
   return (
-    `${s.t.toFixed(1).padStart(5)}s ${s.phase.padEnd(8)} circuit=${s.circuit.padEnd(9)} depth=${s.depth} sent=${s.sent} queued=${s.queued} ` +
+    `${s.t.toFixed(1).padStart(5)}s ${s.phase.padEnd(8)} circuit=${s.circuit.padEnd(9)} depth=${s.depth} sent=${s.sent} retries=${s.retries} queued=${s.queued} ` +
     `replayed=${s.replayed} dup=${s.duplicates} dead=${s.deadLetters} | app ${s.requestRate} req/s p50=${ms(s.p50)} p99=${ms(s.p99)} | ` +
     `accepted=${s.accepted} delivered=${s.delivered} (${s.deliveryRate.toFixed(0)} op/s)`
   );
@@ -69,7 +70,7 @@ export function createDisplay(out: NodeJS.WriteStream): Display {
   };
   const draw = (): void => {
     if (!last || closed) return;
-    const width = Math.max(40, (out.columns ?? 120) - 1);
+    const width = Math.max(40, (out.columns > 0 ? out.columns : 100) - 1);
     const lines = statusLines(last, phase, paint).map((l) => fit(l, width));
     out.write(`${lines.join('\n')}\n`);
     shown = lines.length;

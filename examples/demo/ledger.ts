@@ -39,6 +39,8 @@ export interface Ledger {
   /** First outcome of every client call, by status. */
   outcomes: ReadonlyMap<CioResultStatus, number>;
   replayed: number;
+  /** HTTP attempts repeated inside calls. */
+  retries: number;
   phases: PhaseFigures[];
   /** Nothing lost, nothing duplicated, and something accepted. */
   ok: boolean;
@@ -67,6 +69,7 @@ export function computeLedger(input: {
   health: CioHealth;
   outcomes: ReadonlyMap<CioResultStatus, number>;
   replayed: number;
+  retries: number;
   phases: readonly string[];
 }): Ledger {
   const { traffic, emu, health } = input;
@@ -112,6 +115,7 @@ export function computeLedger(input: {
     leftover: { queued: health.queue.depth, deadLetters: health.queue.dead_letter, dropped: health.queue.dropped },
     outcomes: input.outcomes,
     replayed: input.replayed,
+    retries: input.retries,
     phases,
     ok: accepted > 0 && lost === 0 && duplicated === 0,
   };

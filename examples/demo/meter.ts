@@ -25,6 +25,8 @@ export interface Sample {
   /** Calls the client sent at once, and queued operations it replayed later. */
   sent: number;
   replayed: number;
+  /** HTTP attempts the client repeated inside a call (retries). */
+  retries: number;
   /** Calls that went to the fallback queue. */
   queued: number;
   /** Events Customer.io dropped as ULID duplicates. */
@@ -48,13 +50,14 @@ export class Meter {
   /** First outcome of every client call, by status. */
   readonly outcomes = new Map<CioResultStatus, number>();
   replayed = 0;
+  retries = 0;
   deadLettered = 0;
   phase = 'healthy';
 
   readonly #cio: CioClient;
   readonly #emu: CioEmulator;
   readonly #traffic: TrafficGenerator;
-  readonly #start = performance.now();
+  #start = performance.now();
   readonly #unsubscribe: Array<() => void> = [];
   #delivered = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -68,6 +71,9 @@ export class Meter {
       cio.on('result', (r) => this.outcomes.set(r.status, (this.outcomes.get(r.status) ?? 0) + 1)),
       cio.on('sent', (e) => {
         if (e.replayed) this.replayed++;
+      }),
+      cio.on('retry', () => {
+        this.retries++;
       }),
       cio.on('deadLettered', () => {
         this.deadLettered++;
@@ -93,8 +99,9 @@ export class Meter {
     return (performance.now() - this.#start) / 1000;
   }
 
-  /** Samples every `everyMs` and hands each sample to `onSample`. */
+  /** Starts the clock, samples every `everyMs` and hands each sample to `onSample`. */
   start(everyMs: number, onSample: (s: Sample) => void): void {
+    this.#start = performance.now();
     this.#onSample = onSample;
     this.sample();
     this.#timer = setInterval(() => this.sample(), everyMs);
@@ -105,7 +112,9 @@ export class Meter {
     const now = performance.now();
     const lastSecond: number[] = [];
     const records = this.#traffic.records;
-    for (let i = records.length - 1; i >= 0 && records[i]!.at >= now - 1000; i--) lastSecond.push(records[i]!.ms);
+    for (let i = records.length - 1; i >= 0 && records[i]!.at >= now - 1000; i--) {
+      if (records[i]!.phase !== 'warm-up') lastSecond.push(records[i]!.ms);
+    }
     const t = (now - this.#start) / 1000;
     const second = this.samples.findLast((s) => s.t <= t - 1) ?? this.samples[0];
     const health = this.#cio.health();
@@ -122,6 +131,7 @@ export class Meter {
       accepted: this.#traffic.accepted.size,
       sent: this.outcomes.get('sent') ?? 0,
       replayed: this.replayed,
+      retries: this.retries,
       queued: this.outcomes.get('queued') ?? 0,
       duplicates: this.#emu.duplicates,
       deadLetters: health.queue.dead_letter,

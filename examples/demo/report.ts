@@ -7,7 +7,7 @@ const pad = (s: string | number, n: number): string => String(s).padStart(n);
 export function ledgerText(l: Ledger, store: string): string[] {
   const kinds = Object.entries(l.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
   const o = (s: Parameters<Ledger['outcomes']['get']>[0]): number => l.outcomes.get(s) ?? 0;
-  const healthy = l.phases[0]?.p99 ?? Number.NaN;
+  const healthy = l.phases.find((p) => p.name === 'healthy')?.p99 ?? Number.NaN;
   const lines = [
     '',
     `Ledger (${store} queue)`,
@@ -16,7 +16,7 @@ export function ledgerText(l: Ledger, store: string): string[] {
     `  duplicated   ${pad(l.duplicated, 6)}  ${l.ulidRepeats} events dropped by Customer.io as ULID repeats + ${l.appliedTwice} operations applied twice`,
     `  lost         ${pad(l.lost, 6)}  accepted but not at Customer.io (at the end: ${l.leftover.queued} still queued, ${l.leftover.deadLetters} dead letters, ${l.leftover.dropped} dropped)`,
     `  unexpected   ${pad(l.unexpected, 6)}  at Customer.io but never reported accepted`,
-    `  client       sent at once ${o('sent')} · queued ${o('queued')} (replayed from the queue ${l.replayed}) · duplicate ${o('duplicate')} · failed ${o('failed')} · rejected ${o('rejected')} · dropped ${o('dropped')}`,
+    `  client       sent at once ${o('sent')} (${l.retries} retries) · queued ${o('queued')} (replayed from the queue ${l.replayed}) · duplicate ${o('duplicate')} · failed ${o('failed')} · rejected ${o('rejected')} · dropped ${o('dropped')}`,
     '',
     `  ${'phase'.padEnd(9)} ${pad('requests', 8)} ${pad('not 201', 7)} ${pad('ops', 5)} ${pad('app p50', 9)} ${pad('app p99', 9)} ${pad('max', 9)}  p99 vs healthy`,
     ...l.phases.map(

@@ -87,6 +87,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const traffic = new TrafficGenerator(base, { rate: o.rate, maxInFlight: 32, runId });
   const meter = new Meter(cio, emu, traffic);
   meter.onTransition = (tr) => display.log(`  ${tr.t.toFixed(1).padStart(5)} s  circuit → ${tr.state}`);
+  traffic.phase = 'warm-up';
+  await traffic.warmUp(20);
   meter.start(250, (s) => display.update(s));
   traffic.start();
 
@@ -113,7 +115,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   meter.stop();
   display.close();
 
-  const ledger = computeLedger({ traffic, emu, health: cio.health(), outcomes: meter.outcomes, replayed: meter.replayed, phases: plot.phases.map((p) => p.name) });
+  const ledger = computeLedger({
+    traffic,
+    emu,
+    health: cio.health(),
+    outcomes: meter.outcomes,
+    replayed: meter.replayed,
+    retries: meter.retries,
+    phases: ['warm-up', ...plot.phases.map((p) => p.name)],
+  });
   const svgPath = join(outDir, 'run.svg');
   await writeFile(
     svgPath,

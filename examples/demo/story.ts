@@ -35,6 +35,20 @@ const burst = (atMs: number, status: number, forMs: number, body?: 'html'): Step
   note: `${status}${body ? ' (an HTML error page from a proxy)' : ''} for ${forMs} ms`,
   apply: (emu) => void emu.fault({ status, forMs, ...(body ? { body } : {}) }),
 });
+/** Short runs of `times` failures every `everyMs`, for `forMs`: what retries are for. */
+const flaky = (atMs: number, status: number, times: number, everyMs: number, forMs: number): Step => ({
+  atMs,
+  note: `${times} × ${status} every ${everyMs} ms, for ${forMs} ms`,
+  apply: (emu) => {
+    const until = performance.now() + forMs;
+    emu.fault({ status, times });
+    const timer = setInterval(() => {
+      if (performance.now() + everyMs / 2 > until || !emu.isUp) clearInterval(timer);
+      else emu.fault({ status, times });
+    }, everyMs);
+    timer.unref();
+  },
+});
 const tooMany = (atMs: number, forMs: number): Step => ({
   atMs,
   note: `429 Too Many Requests with Retry-After: 1, for ${forMs} ms`,
@@ -49,8 +63,8 @@ const hang = (atMs: number, forMs: number): Step => ({
 /** The script: healthy traffic, Customer.io failing, a full outage, recovery. `fast` shortens every act. */
 export function story(fast: boolean): Story {
   const failing: Step[] = fast
-    ? [burst(0, 503, 500), burst(800, 502, 500, 'html'), tooMany(1600, 1200), hang(2800, 1200)]
-    : [burst(0, 503, 700), burst(1200, 502, 700, 'html'), burst(2400, 500, 700), tooMany(3500, 3000), hang(6500, 3500)];
+    ? [flaky(0, 503, 3, 300, 900), burst(1000, 502, 400, 'html'), tooMany(2200, 600), hang(3000, 1000)]
+    : [flaky(0, 503, 4, 500, 3000), burst(3000, 502, 800, 'html'), tooMany(5500, 1500), hang(7500, 2500)];
   return {
     halfOpenAfterMs: fast ? 1000 : 2000,
     recoveryMaxMs: fast ? 10_000 : 20_000,
@@ -61,10 +75,16 @@ export function story(fast: boolean): Story {
         name: 'outage',
         title: 'Customer.io down: connections refused',
         ms: fast ? 3000 : 10_000,
-        steps: [{ atMs: 0, note: 'emu.down(): nothing listens on its port', apply: async (emu) => {
-          emu.clearFaults();
-          await emu.down();
-        } }],
+        steps: [
+          {
+            atMs: 0,
+            note: 'emu.down(): nothing listens on its port',
+            apply: async (emu) => {
+              emu.clearFaults();
+              await emu.down();
+            },
+          },
+        ],
       },
       {
         name: 'recovery',

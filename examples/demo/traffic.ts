@@ -64,6 +64,11 @@ export class TrafficGenerator {
     await Promise.allSettled([...this.#inFlight]);
   }
 
+  /** Sends `n` requests one after the other (warms up the JIT and the connections before the story). */
+  async warmUp(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.#send(this.#issued++);
+  }
+
   /** Starts the requests due by now (so the rate holds however the timer drifts). */
   #tick(): void {
     const due = Math.floor(((performance.now() - this.#started) / 1000) * this.#o.rate);

@@ -13,7 +13,7 @@ import { validateCall } from '../validation/validateCall.js';
 import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { OPERATIONS, OPERATION_NAMES, toStorableArgs, type OperationSpec, type SdkClients } from './operations.js';
-import { normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
+import { DEFAULTS, normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, OperationName } from './types.js';
 
 
@@ -45,6 +45,7 @@ class ResilientCioClient {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #replays = new Map<string, RegisteredReplay>();
   #queueStats: QueueStats = EMPTY_STATS;
+  #statsAt = 0;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
 
@@ -76,7 +77,7 @@ class ResilientCioClient {
         options: o,
         replays: this.#replays,
         emit: (event, payload) => this.#emitter.emit(event, payload as never),
-        onStats: (stats) => (this.#queueStats = stats),
+        onStats: (stats) => this.#setStats(stats),
       });
       if (o.drain.enabled) this.#drainer.start();
     }
@@ -117,7 +118,7 @@ class ResilientCioClient {
       queue: {
         store: this.#queue?.name ?? 'none',
         depth: q.depth,
-        oldest_age_ms: q.oldestAgeMs,
+        oldest_age_ms: this.#oldestAge(),
         dropped: q.dropped,
         dead_letter: q.deadLetters,
       },
@@ -197,7 +198,7 @@ class ResilientCioClient {
     const result = this.#guarded(operation, key, async () => {
       const outcome = await this.#pipeline.run(fn, {
         repeatable: options.repeatable ?? true,
-        canDefer: options.queue === true,
+        canDefer: options.queue === true && this.#queue !== undefined,
         onRetry: this.#retryListener(operation, options.idempotencyKey ?? key),
       });
       if (outcome.ok) {
@@ -209,6 +210,7 @@ class ResilientCioClient {
       storable: options.queue === true ? { args: [...(options.args ?? [])], personKey: '' } : undefined,
       repeatable: options.repeatable ?? true,
       reportedKey: options.idempotencyKey ?? key,
+      explicitKey: options.idempotencyKey !== undefined,
     });
     return result.then((r) => (ran ? { ...r, value: value as T } : r));
   }
@@ -237,10 +239,17 @@ class ResilientCioClient {
         () =>
           this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), {
             repeatable: spec.repeatable,
-            canDefer: true,
+            // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
+            canDefer: this.#queue !== undefined,
             onRetry: this.#retryListener(operation, reportedKey),
           }),
-        { storable: { args: sendArgs, personKey: spec.personKey(args), spec }, repeatable: spec.repeatable, reportedKey, eventId },
+        {
+          storable: { args: sendArgs, personKey: spec.personKey(args), spec },
+          repeatable: spec.repeatable,
+          reportedKey,
+          explicitKey: options.idempotencyKey !== undefined,
+          eventId,
+        },
       );
     } catch (err) {
       const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
@@ -257,6 +266,7 @@ class ResilientCioClient {
       storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined;
       repeatable: boolean;
       reportedKey: string;
+      explicitKey: boolean;
       eventId?: string | undefined;
     },
   ): Promise<CioResult> {
@@ -271,7 +281,8 @@ class ResilientCioClient {
       if (store) {
         let fresh: boolean;
         try {
-          fresh = await store.reserve(storeKey, (this.#options.idempotency || { ttlMs: 0 }).ttlMs);
+          const ttl = this.#options.idempotency || DEFAULTS.idempotency;
+          fresh = await store.reserve(storeKey, ctx.explicitKey ? ttl.ttlMs : ttl.derivedTtlMs);
         } catch (err) {
           // A shared store that is down must not stop delivery: send, and let Customer.io's ULID de-duplication help.
           this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
@@ -347,7 +358,7 @@ class ResilientCioClient {
         await release();
         return { status: 'failed', attempts, error };
       }
-      await this.#drainer?.refreshStats();
+      this.#bumpStats(outcome === 'queued' ? { depth: 1 } : { dropped: 1 });
       if (outcome === 'queued') {
         this.#emitter.emit('queued', { operation, idempotencyKey: ctx.reportedKey, error });
         this.#drainer?.kick();
@@ -380,11 +391,37 @@ class ResilientCioClient {
   async #deadLetter(entry: QueueEntry, error: CioError): Promise<void> {
     try {
       await this.#queue?.addDeadLetter(entry, `${error.code}: ${error.message}`.slice(0, 500));
-      await this.#drainer?.refreshStats();
+      this.#bumpStats({ deadLetters: 1 });
       this.#emitter.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
     } catch (err) {
       this.logger.error({ operation: entry.operation, err: this.#redact(String(err)) }, 'customerio-resilience: could not keep a dead letter');
     }
+  }
+
+  /**
+   * Updates the queue figures at once (health() is read synchronously) and has the store's own
+   * figures read again in the background.
+   */
+  #bumpStats(change: { depth?: number; dropped?: number; deadLetters?: number }): void {
+    const q = this.#queueStats;
+    const depth = q.depth + (change.depth ?? 0);
+    this.#setStats({
+      depth,
+      oldestAgeMs: q.depth === 0 ? 0 : this.#oldestAge(),
+      dropped: q.dropped + (change.dropped ?? 0),
+      deadLetters: q.deadLetters + (change.deadLetters ?? 0),
+    });
+    this.#drainer?.refreshSoon();
+  }
+
+  #setStats(stats: QueueStats): void {
+    this.#queueStats = stats;
+    this.#statsAt = Date.now();
+  }
+
+  /** Age of the oldest queued operation now, from the last figures. */
+  #oldestAge(): number {
+    return this.#queueStats.depth === 0 ? 0 : this.#queueStats.oldestAgeMs + (Date.now() - this.#statsAt);
   }
 
   /** Reports retries as `retry` events (only when someone listens: it costs a subscription per call). */

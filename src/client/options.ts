@@ -43,14 +43,24 @@ export interface RateLimitOptions {
   perSecond?: number;
   /** Requests that may go at once after a quiet period. @default perSecond */
   burst?: number;
-  /** Longest a call waits for its turn; past that it goes to the queue instead of slowing the app. @default 1000 */
+  /**
+   * Longest a call waits for its turn. By default it never waits: a call over the rate goes to the
+   * queue, which the drainer sends in v2 batches (one request carries up to `drain.batchSize`
+   * operations), so the app is never slowed and a burst above the rate costs few requests. @default 0
+   */
   maxWaitMs?: number;
 }
 
 /** In-memory idempotency guard settings. */
 export interface IdempotencyOptions {
-  /** How long a key is remembered. @default 86400000 (24 h) */
+  /** How long a caller's `idempotencyKey` (or a request's `Idempotency-Key`) is remembered. @default 86400000 (24 h) */
   ttlMs?: number;
+  /**
+   * How long the key derived from a call's arguments is remembered, when the caller gave none. Short
+   * by default: it catches retries and double submits, while the same event made again minutes later
+   * is a new event. @default 60000
+   */
+  derivedTtlMs?: number;
   /** Most keys remembered (least recently used dropped first). @default 10000 */
   max?: number;
 }
@@ -122,7 +132,7 @@ export interface NormalizedOptions {
     | false;
   rateLimit: Required<RateLimitOptions> | false;
   queue: QueueStore | false | undefined;
-  idempotency: { ttlMs: number; max: number; store: IdempotencyStore | undefined } | false;
+  idempotency: { ttlMs: number; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
   logger: CioLogger;
   nonIdempotentDelivery: 'at-most-once' | 'at-least-once';
   drain: Required<DrainerOptions>;
@@ -134,8 +144,8 @@ export const DEFAULTS = Object.freeze({
   timeoutMs: 5_000,
   retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 },
   breaker: { threshold: 5, halfOpenAfterMs: 10_000, durationMs: 30_000, minimumRps: 1 },
-  rateLimit: { perSecond: 100, maxWaitMs: 1_000 },
-  idempotency: { ttlMs: 24 * 60 * 60 * 1000, max: 10_000 },
+  rateLimit: { perSecond: 100, maxWaitMs: 0 },
+  idempotency: { ttlMs: 24 * 60 * 60 * 1000, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
 });
@@ -265,6 +275,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
       }
       idempotency = {
         ttlMs: num('idempotency.ttlMs', i.ttlMs, DEFAULTS.idempotency.ttlMs, { min: 0, exclusiveMin: true }),
+        derivedTtlMs: num('idempotency.derivedTtlMs', i.derivedTtlMs, DEFAULTS.idempotency.derivedTtlMs, { min: 0, exclusiveMin: true }),
         max: num('idempotency.max', i.max, DEFAULTS.idempotency.max, { min: 1, integer: true }),
         store: i.store,
       };

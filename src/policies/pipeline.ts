@@ -28,6 +28,19 @@ export function isOutageError(err: unknown): err is CioError {
   return err instanceof CioError && OUTAGE_CODES.has(err.code);
 }
 
+/** The error of a call deferred by the rate limit: built without a stack trace (it is no bug, and it can be frequent). */
+function rateLimited(): CioError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CioError('RATE_LIMITED', 'The client-side rate limit would delay this call; it was queued, nothing was sent', true, {
+      maybeDelivered: false,
+    });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** How one call asks the pipeline to behave. */
 export interface RunOptions {
   /** Whether a repeat after an ambiguous failure (the request may have taken effect) is harmless. */
@@ -171,9 +184,7 @@ export class Pipeline {
       : undefined;
     const attempt = async (): Promise<T> => {
       if (opts.canDefer && this.#bucket && this.#options.rateLimit && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs) {
-        throw new CioError('RATE_LIMITED', 'The client-side rate limit would delay this call too long; nothing was sent', true, {
-          maybeDelivered: false,
-        });
+        throw rateLimited();
       }
       const guarded = async (): Promise<T> => {
         if (this.#bucket) await this.#bucket.take();

@@ -61,6 +61,8 @@ export class Drainer {
   #stopped = true;
   #pausedUntil = 0;
   #delivered = 0;
+  #refreshing: Promise<unknown> | undefined;
+  #refreshAgain = false;
 
   constructor(deps: DrainerDeps) {
     this.#d = deps;
@@ -85,6 +87,26 @@ export class Drainer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    this.#refreshAgain = false;
+    await this.#refreshing;
+  }
+
+  /**
+   * Refreshes the figures in the background, coalescing calls: at most one read in flight and one
+   * more after it, however many calls came meanwhile (a push must not cost a store-wide count).
+   */
+  refreshSoon(): void {
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return;
+    }
+    this.#refreshing = this.refreshStats().finally(() => {
+      this.#refreshing = undefined;
+      if (this.#refreshAgain) {
+        this.#refreshAgain = false;
+        this.refreshSoon();
+      }
+    });
   }
 
   /** Reads the store's figures and hands them to the client. */

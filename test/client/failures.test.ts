@@ -220,3 +220,50 @@ describe('client: retry events', () => {
     expect(retries.every((e) => e.delayMs >= 0 && e.delayMs <= 20)).to.equal(true);
   });
 });
+
+describe('client: load above the rate limit', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('never waits or drops: calls over the rate are queued and go out in a few v2 batches', async () => {
+    const cio = h.client({ rateLimit: { perSecond: 20, burst: 5 }, drain: { enabled: true, intervalMs: 10, batchSize: 100 } });
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => cio.track(`p${i % 50}`, { name: 'burst', data: { i } })));
+    const callMs = performance.now() - started;
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 'dropped' || s === 'failed')).to.have.length(0);
+    expect(statuses.filter((s) => s === 'queued').length).to.be.greaterThan(400);
+    expect(callMs).to.be.below(2_000); // nobody waited for the limiter: 500 calls at 20/s would take 25 s
+    expect(await cio.flush({ timeoutMs: 10_000 })).to.include({ remaining: 0 });
+    expect(h.emu.events).to.have.length(500);
+    expect(h.emu.duplicates).to.equal(0);
+    expect(h.emu.requests.length).to.be.below(40);
+  });
+});
+
+describe('client: idempotency TTLs', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('remembers caller keys for ttlMs and derived keys for derivedTtlMs', async () => {
+    const ttls: Array<[string, number]> = [];
+    const store = {
+      name: 'spy',
+      reserve(key: string, ttlMs: number) {
+        ttls.push([key, ttlMs]);
+        return true;
+      },
+      release() {},
+    };
+    const cio = h.client({ idempotency: store });
+    await cio.track('u1', { name: 'a' }, { idempotencyKey: 'order-1' });
+    await cio.track('u1', { name: 'b' });
+    expect(ttls.map(([, t]) => t)).to.deep.equal([86_400_000, 60_000]);
+  });
+});
