@@ -146,12 +146,15 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
 /** The operation names, in a fixed order. */
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 
-/** Turns the arguments into plain JSON data, as they will be stored and replayed. */
+/**
+ * The arguments as they will be stored and replayed: the message of a transactional request, and no
+ * trailing `undefined`. Every store keeps them as JSON (validation made sure they are JSON data).
+ */
 export function toStorableArgs(operation: OperationName, args: readonly unknown[]): unknown[] {
   if (operation === 'sendEmail' || operation === 'sendPush') return [messageOf(args[0])];
   const trimmed = [...args];
   while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
-  return JSON.parse(JSON.stringify(trimmed)) as unknown[];
+  return trimmed;
 }
 
 export { TrackClient, APIClient };

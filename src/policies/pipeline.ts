@@ -41,6 +41,17 @@ function rateLimited(): CioError {
   }
 }
 
+/** Shared by every call refused while the circuit is open (no stack trace: it is no bug). */
+const CIRCUIT_OPEN: CioError = (() => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.freeze(new CioCircuitOpenError()) as CioError;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+})();
+
 /** How one call asks the pipeline to behave. */
 export interface RunOptions {
   /** Whether a repeat after an ambiguous failure (the request may have taken effect) is harmless. */
@@ -175,6 +186,12 @@ export class Pipeline {
 
   /** Runs `fn` under every policy. `fn` gets an AbortSignal and must reject on failure. */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RunOptions): Promise<RunOutcome<T>> {
+    // A call that may be deferred and would not be sent now (open circuit, rate limit) skips the
+    // policies altogether: the cheap path of every call during an outage or a burst.
+    if (opts.canDefer) {
+      const early = this.#refusal();
+      if (early) return { ok: false, error: early, attempts: 0 };
+    }
     let attempts = 0;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
     const listener = opts.onRetry
@@ -183,9 +200,7 @@ export class Pipeline {
         })
       : undefined;
     const attempt = async (): Promise<T> => {
-      if (opts.canDefer && this.#bucket && this.#options.rateLimit && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs) {
-        throw rateLimited();
-      }
+      if (opts.canDefer && this.#overRate()) throw rateLimited();
       const guarded = async (): Promise<T> => {
         if (this.#bucket) await this.#bucket.take();
         attempts++;
@@ -220,6 +235,18 @@ export class Pipeline {
     } finally {
       listener?.dispose();
     }
+  }
+
+  /** Whether a call now would have to wait for the rate limiter longer than `rateLimit.maxWaitMs`. */
+  #overRate(): boolean {
+    return this.#bucket !== undefined && this.#options.rateLimit !== false && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs;
+  }
+
+  /** Why a deferrable call would not be sent now, if it would not. */
+  #refusal(): CioError | undefined {
+    if (!this.canProbe) return CIRCUIT_OPEN;
+    if (this.#overRate()) return rateLimited();
+    return undefined;
   }
 
   /** Releases timers (the rate limiter's waiters are rejected) and listeners. Safe to call twice. */

@@ -17,7 +17,8 @@ export class DeadLetterList {
   /** Adds (or replaces, moving it last) a dead letter; returns how many old ones were evicted. */
   add(dead: DeadLetter): number {
     this.#items.delete(dead.id);
-    this.#items.set(dead.id, dead);
+    // Its own copy of the arguments (as JSON, like every store), so later changes by the caller do not reach it.
+    this.#items.set(dead.id, { ...dead, args: JSON.parse(JSON.stringify(dead.args)) as unknown[] });
     let evicted = 0;
     while (this.#items.size > this.#max) {
       const oldest = this.#items.keys().next();
