@@ -9,9 +9,8 @@ import { assertClient } from './assertClient.js';
 import { healthRoutes } from './healthRoutes.js';
 import { normalizeHealthRouterOptions, type CioHealthRouterOptions } from './healthRouterOptions.js';
 import { normalizeMiddlewareOptions, type CioMiddlewareOptions } from './middlewareOptions.js';
-import { onResponseDone } from './onResponseDone.js';
 import { idempotencyScopeOf } from './requestIdempotency.js';
-import { createRequestScope } from './requestScope.js';
+import { RequestScopedClient } from './requestScope.js';
 import type { ScopedCioClient } from './ScopedCioClient.js';
 import { writeAnswer } from './writeAnswer.js';
 
@@ -46,14 +45,10 @@ export type CioExpressHealthRouterOptions = CioHealthRouterOptions<Request>;
  */
 export function cioMiddleware(options: CioExpressMiddlewareOptions): CioExpressHandler {
   const o = normalizeMiddlewareOptions(options);
+  const { client, personId, idempotencyHeader } = o;
   return function cioRequestScope(req, res, next) {
-    const hook = o.personId;
-    const scope = createRequestScope(o.client, {
-      idempotencyScope: o.idempotencyHeader === undefined ? undefined : idempotencyScopeOf(req.headers[o.idempotencyHeader]),
-      personId: hook && (() => hook(req)),
-    });
-    req.cio = scope.cio;
-    onResponseDone(res, scope.release);
+    const scope = idempotencyHeader === undefined ? undefined : idempotencyScopeOf(req.headers[idempotencyHeader]);
+    req.cio = new RequestScopedClient(client, scope, personId, req, res);
     next();
   };
 }

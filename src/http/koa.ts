@@ -9,9 +9,8 @@ import { assertClient } from './assertClient.js';
 import { healthRoutes } from './healthRoutes.js';
 import { normalizeHealthRouterOptions, type CioHealthRouterOptions } from './healthRouterOptions.js';
 import { normalizeMiddlewareOptions, type CioMiddlewareOptions } from './middlewareOptions.js';
-import { onResponseDone } from './onResponseDone.js';
 import { idempotencyScopeOf } from './requestIdempotency.js';
-import { createRequestScope } from './requestScope.js';
+import { RequestScopedClient } from './requestScope.js';
 import type { ScopedCioClient } from './ScopedCioClient.js';
 
 declare module 'koa' {
@@ -44,14 +43,10 @@ export type CioKoaHealthRouterOptions = CioHealthRouterOptions<CioKoaContext>;
  */
 export function cioMiddleware(options: CioKoaMiddlewareOptions): Middleware {
   const o = normalizeMiddlewareOptions(options);
+  const { client, personId, idempotencyHeader } = o;
   return function cioRequestScope(ctx, next) {
-    const hook = o.personId;
-    const scope = createRequestScope(o.client, {
-      idempotencyScope: o.idempotencyHeader === undefined ? undefined : idempotencyScopeOf(ctx.req.headers[o.idempotencyHeader]),
-      personId: hook && (() => hook(ctx)),
-    });
-    ctx.cio = scope.cio;
-    onResponseDone(ctx.res, scope.release);
+    const scope = idempotencyHeader === undefined ? undefined : idempotencyScopeOf(ctx.req.headers[idempotencyHeader]);
+    ctx.cio = new RequestScopedClient(client, scope, personId, ctx, ctx.res);
     return next();
   };
 }

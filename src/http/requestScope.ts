@@ -1,10 +1,12 @@
+import type { ServerResponse } from 'node:http';
 import type { CioClient } from '../client/CioClient.js';
 import type { CallOptions, CioResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
+import { onResponseDone, responseOver } from './onResponseDone.js';
 import { OPERATION_ARITY, SCOPED_OPERATIONS } from './operationArity.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
-import type { DeferredCall, ScopedCioClient } from './ScopedCioClient.js';
+import type { DeferredCall, DeferredResult, ScopedCioClient, ScopedOperations } from './ScopedCioClient.js';
 
 /** Settings of one request's scope. */
 export interface RequestScopeOptions {
@@ -22,20 +24,61 @@ export interface RequestScope {
   release(): void;
 }
 
-interface HeldCall {
+/*
+ * Cost model. A scope is built for every request that goes through the middleware, most of which
+ * make no Customer.io call, so building one is a single small allocation: the operations live once
+ * on the prototype, the state in private fields (mutable although the instance is frozen), the
+ * response listeners are attached by the first held call, and the list of held calls is made then
+ * too. A call pays for what it needs: the snapshot of its arguments, and the derivation of its
+ * idempotency key only when the key goes to the client (a header scope) or could not be derived
+ * later from the snapshot; otherwise the client derives the key itself and the placeholder's
+ * `idempotencyKey` derives the same key only if it is read.
+ */
+
+/** One call of a scope: the arguments that go to the client and the key it is reported under. */
+class Call {
   readonly operation: OperationName;
+  /** The arguments handed to the client (the key appended when the scope sets it). */
   readonly args: unknown[];
-  readonly key: string;
-  readonly settle: (result: CioResult) => void;
+  /** Settles the call's `delivered` promise while it is held. */
+  resolve: ((result: CioResult) => void) | undefined = undefined;
+  #reported: string | undefined;
+
+  constructor(operation: OperationName, args: unknown[], reported: string | undefined) {
+    this.operation = operation;
+    this.args = args;
+    this.#reported = reported;
+  }
+
+  /** Whether the reported key is already known (no derivation left to do). */
+  get known(): boolean {
+    return this.#reported !== undefined;
+  }
+
+  /**
+   * The key the call is reported under: the one handed to the client, or else the one the client
+   * derives from the same arguments (derived here on first read; `''` if they cannot be read).
+   * Only calls without a key of their own keep `args` exactly as the client gets them.
+   */
+  get reportedKey(): string {
+    if (this.#reported === undefined) {
+      try {
+        this.#reported = deriveIdempotencyKey(this.operation, this.args);
+      } catch {
+        this.#reported = '';
+      }
+    }
+    return this.#reported;
+  }
 }
 
-/** Copies the arguments as they are now, so changes the handler makes afterwards do not leak in. */
-function snapshot(args: unknown[]): unknown[] {
-  try {
-    return structuredClone(args);
-  } catch {
-    return args; // not cloneable: the client's validation decides
+/** Whether each value is a primitive that `structuredClone` copies as is. */
+function plainPrimitives(values: readonly unknown[]): boolean {
+  for (const v of values) {
+    const t = typeof v;
+    if (v !== null && t !== 'string' && t !== 'number' && t !== 'boolean' && t !== 'undefined' && t !== 'bigint') return false;
   }
+  return true;
 }
 
 function withDelivered<T extends object>(target: T, delivered: Promise<CioResult>): T & { readonly delivered: Promise<CioResult> } {
@@ -43,93 +86,224 @@ function withDelivered<T extends object>(target: T, delivered: Promise<CioResult
   return target as T & { readonly delivered: Promise<CioResult> };
 }
 
-/** Creates the scoped client of one request. The caller calls `release()` when the response is over. */
-export function createRequestScope(client: CioClient, options: RequestScopeOptions): RequestScope {
-  const held: HeldCall[] = [];
-  let released = false;
+/** A call that goes to the client at once: resolves with its real outcome. */
+function settledCall(delivered: Promise<CioResult>): DeferredCall {
+  return withDelivered(
+    delivered.then((r) => withDelivered({ ...r }, delivered)),
+    delivered,
+  );
+}
 
-  const log = (operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void => {
+/** Redefines a lazy `idempotencyKey` as the plain value written to it. */
+function setIdempotencyKey(target: object, value: unknown): void {
+  Object.defineProperty(target, 'idempotencyKey', { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`. */
+function placeholder(call: Call, delivered: Promise<CioResult>): DeferredResult {
+  const result: CioResult = call.known
+    ? { status: 'queued', operation: call.operation, idempotencyKey: call.reportedKey, attempts: 0 }
+    : {
+        status: 'queued',
+        operation: call.operation,
+        // Enumerable and in its usual place; derived (once) only when read.
+        get idempotencyKey(): string {
+          return call.reportedKey;
+        },
+        set idempotencyKey(value: string) {
+          setIdempotencyKey(this, value);
+        },
+        attempts: 0,
+      };
+  return withDelivered(result, delivered);
+}
+
+let captured: ((result: CioResult) => void) | undefined;
+/** A promise executor that keeps no per-call closure: the caller takes `captured` right after. */
+const capture = (resolve: (result: CioResult) => void): void => {
+  captured = resolve;
+};
+
+/** Hands the scope's held calls to its client; set up by the class. */
+let releaseScope: (cio: RequestScopedClient) => void;
+
+/** The operations of {@link RequestScopedClient}: defined once, on its prototype. */
+export interface RequestScopedClient extends ScopedOperations {}
+
+/**
+ * The request-scoped client. Built frozen; its state is in private fields. The operations are
+ * accessors on the prototype that give a function bound to the instance (made on first use and
+ * kept), so `const { track } = req.cio` keeps working as with a plain object.
+ */
+export class RequestScopedClient implements ScopedCioClient {
+  /** The request's idempotency scope (its `Idempotency-Key` header), or `undefined`. */
+  readonly idempotencyScope: string | undefined;
+  /** The underlying client. */
+  readonly client: CioClient;
+  readonly #hook: ((target: never) => unknown) | undefined;
+  readonly #target: unknown;
+  /** The response whose end releases the calls; `undefined` when released by hand. */
+  readonly #res: ServerResponse | undefined;
+  #released = false;
+  #listening = false;
+  #held: Call[] | undefined = undefined;
+  #bound: Partial<Record<OperationName, (...raw: unknown[]) => DeferredCall>> | undefined = undefined;
+
+  /**
+   * @param hook - reads the person id; called as `hook(target)`.
+   * @param res - the response: the held calls go to the client once it has finished or its
+   *   connection closed (listened to from the first held call). Without one, `release` does it.
+   */
+  constructor(
+    client: CioClient,
+    idempotencyScope: string | undefined,
+    hook: ((target: never) => unknown) | undefined,
+    target: unknown,
+    res: ServerResponse | undefined,
+  ) {
+    this.idempotencyScope = idempotencyScope;
+    this.client = client;
+    this.#hook = hook;
+    this.#target = target;
+    this.#res = res;
+    Object.freeze(this);
+  }
+
+  static {
+    releaseScope = (cio) => cio.#release();
+    for (const name of SCOPED_OPERATIONS) {
+      Object.defineProperty(this.prototype, name, {
+        get(this: RequestScopedClient) {
+          const bound = (this.#bound ??= {});
+          return (bound[name] ??= (...raw: unknown[]) => this.#call(name, raw));
+        },
+        enumerable: false,
+        configurable: false,
+      });
+    }
+  }
+
+  /** The person the request is about, from the middleware's `personId` hook; `undefined` without one. */
+  get personId(): string | undefined {
+    const hook = this.#hook as ((target?: unknown) => unknown) | undefined;
+    if (!hook) return undefined;
     try {
-      client.logger.error({ operation, err: err instanceof Error ? err.name : typeof err }, `customerio-resilience: ${what}`);
+      const target = this.#target;
+      const id = target === undefined ? hook() : hook(target);
+      if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+      return typeof id === 'string' && id !== '' ? id : undefined;
+    } catch (err) {
+      this.#log('personId', err, 'the personId hook threw; personId reads undefined');
+      return undefined;
+    }
+  }
+
+  /** Whether the response has finished (calls now go to the client at once). */
+  get dispatched(): boolean {
+    return this.#over();
+  }
+
+  /**
+   * Whether calls go to the client at once. The response itself tells, as its listeners would have
+   * by now: before the first held call nothing listens, and a `'finish'` listener of the app that
+   * was added before it runs before it.
+   */
+  #over(): boolean {
+    if (this.#released) return true;
+    const res = this.#res;
+    if (res === undefined || !responseOver(res)) return false;
+    this.#release();
+    return true;
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    for (const call of held) void this.#dispatch(call).then(call.resolve);
+  }
+
+  #log(operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void {
+    try {
+      this.client.logger.error({ operation, err: err instanceof Error ? err.name : typeof err }, `customerio-resilience: ${what}`);
     } catch {
       /* a throwing logger must not reach the request */
     }
-  };
-
-  const dispatchFailed = (operation: OperationName, key: string, err: unknown): CioResult => {
-    log(operation, err);
-    return { status: 'failed', operation, idempotencyKey: key, attempts: 0, error: new CioError('UNKNOWN', `${operation} could not be dispatched`, false) };
-  };
-
-  const dispatch = (operation: OperationName, args: unknown[], key: string): Promise<CioResult> => {
-    const failed = (err: unknown): CioResult => dispatchFailed(operation, key, err);
-    try {
-      const method = client[operation] as (...a: unknown[]) => Promise<CioResult>;
-      return Promise.resolve(method.apply(client, args)).catch(failed);
-    } catch (err) {
-      return Promise.resolve(failed(err));
-    }
-  };
-
-  const defer = (operation: OperationName, raw: readonly unknown[]): DeferredCall => {
-    const arity = OPERATION_ARITY[operation];
-    const args = snapshot(raw.slice(0, arity));
-    const given = raw[arity] as CallOptions | undefined;
-    const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
-    const scope = options.idempotencyScope;
-    const key = scope === undefined ? own : scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
-    const sendArgs = key === undefined ? args : [...args, ...new Array<undefined>(arity - args.length), { idempotencyKey: key }];
-    const reportedKey = key ?? deriveIdempotencyKey(operation, args);
-
-    if (released) {
-      const delivered = dispatch(operation, sendArgs, reportedKey);
-      return withDelivered(delivered.then((r) => withDelivered({ ...r }, delivered)), delivered);
-    }
-    let settle!: (result: CioResult) => void;
-    const delivered = new Promise<CioResult>((resolve) => (settle = resolve));
-    held.push({ operation, args: sendArgs, key: reportedKey, settle: (r) => settle(r) });
-    const placeholder = withDelivered<CioResult>({ status: 'queued', operation, idempotencyKey: reportedKey, attempts: 0 }, delivered);
-    return withDelivered(Promise.resolve(placeholder), delivered);
-  };
-
-  const cio = {
-    get personId(): string | undefined {
-      if (!options.personId) return undefined;
-      try {
-        const id = options.personId();
-        if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-        return typeof id === 'string' && id !== '' ? id : undefined;
-      } catch (err) {
-        log('personId', err, 'the personId hook threw; personId reads undefined');
-        return undefined;
-      }
-    },
-    idempotencyScope: options.idempotencyScope,
-    get dispatched(): boolean {
-      return released;
-    },
-    client,
-  } as ScopedCioClient;
-  /** Never throws: a failure here is reported as a `failed` result, never to the request. */
-  const call = (operation: OperationName, raw: readonly unknown[]): DeferredCall => {
-    try {
-      return defer(operation, raw);
-    } catch (err) {
-      const delivered = Promise.resolve(dispatchFailed(operation, '', err));
-      return withDelivered(delivered.then((r) => withDelivered({ ...r }, delivered)), delivered);
-    }
-  };
-
-  for (const name of SCOPED_OPERATIONS) {
-    Object.defineProperty(cio, name, { value: (...raw: unknown[]) => call(name, raw), enumerable: false });
   }
 
+  #failed(operation: OperationName, key: string, err: unknown): CioResult {
+    this.#log(operation, err);
+    return { status: 'failed', operation, idempotencyKey: key, attempts: 0, error: new CioError('UNKNOWN', `${operation} could not be dispatched`, false) };
+  }
+
+  #dispatch(call: Call): Promise<CioResult> {
+    const client = this.client;
+    try {
+      const method = client[call.operation] as (...a: unknown[]) => Promise<CioResult>;
+      return Promise.resolve(method.apply(client, call.args)).catch((err: unknown) => this.#failed(call.operation, call.reportedKey, err));
+    } catch (err) {
+      return Promise.resolve(this.#failed(call.operation, call.reportedKey, err));
+    }
+  }
+
+  /** Never throws: a failure here is reported as a `failed` result, never to the request. */
+  #call(operation: OperationName, raw: readonly unknown[]): DeferredCall {
+    try {
+      const arity = OPERATION_ARITY[operation];
+      // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not leak in.
+      let args = raw.slice(0, arity);
+      let cloned = true;
+      if (!plainPrimitives(args)) {
+        try {
+          args = structuredClone(args);
+        } catch {
+          cloned = false; // not cloneable: the client's validation decides
+        }
+      }
+      const given = raw[arity] as CallOptions | undefined;
+      const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
+      const scope = this.idempotencyScope;
+      let reported: string | undefined;
+      if (scope !== undefined) {
+        reported = scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
+      } else if (own !== undefined) {
+        reported = own;
+      } else if (!cloned) {
+        // Arguments that are not plain data may read differently later (or throw): derive now.
+        reported = deriveIdempotencyKey(operation, args);
+      }
+      if (scope !== undefined || own !== undefined) {
+        while (args.length < arity) args.push(undefined);
+        args.push({ idempotencyKey: reported });
+      }
+      const call = new Call(operation, args, reported);
+
+      if (!this.#over() && !this.#listening && this.#res !== undefined) {
+        // The first held call of the request listens for the end of the response.
+        onResponseDone(this.#res, releaseScope, this);
+        this.#listening = true;
+      }
+      if (this.#released) return settledCall(this.#dispatch(call));
+      const delivered = new Promise<CioResult>(capture);
+      call.resolve = captured;
+      captured = undefined;
+      (this.#held ??= []).push(call);
+      return withDelivered(Promise.resolve(placeholder(call, delivered)), delivered);
+    } catch (err) {
+      return settledCall(Promise.resolve(this.#failed(operation, '', err)));
+    }
+  }
+}
+
+/** Creates the scoped client of one request. The caller calls `release()` when the response is over. */
+export function createRequestScope(client: CioClient, options: RequestScopeOptions): RequestScope {
+  const cio = new RequestScopedClient(client, options.idempotencyScope, options.personId, undefined, undefined);
   return {
-    cio: Object.freeze(cio),
+    cio,
     release(): void {
-      if (released) return;
-      released = true;
-      for (const h of held.splice(0)) void dispatch(h.operation, h.args, h.key).then(h.settle);
+      releaseScope(cio);
     },
   };
 }
