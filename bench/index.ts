@@ -3,6 +3,7 @@ import { benchClientOverhead } from './clientOverhead.js';
 import { benchDrain } from './drain.js';
 import { benchHostOverhead } from './hostOverhead.js';
 import { benchMemory } from './memory.js';
+import { benchSqliteEnqueue } from './sqliteEnqueue.js';
 import { load, machine } from './stats.js';
 
 console.log(`customerio-resilience benchmarks — ${machine()}; load average ${load()}`);
@@ -19,7 +20,7 @@ await run('memory per entry (idempotency cache, memory queue)', () => benchMemor
 await run('backlog drain after an outage', () => benchDrain());
 await run('client overhead vs bare SDK', () => benchClientOverhead());
 await run('host overhead (Express, healthy and hanging)', () => benchHostOverhead());
-// TODO(lead): the SQLite queue's enqueue benchmark (src/stores/sqlite.ts exists) goes here.
+await run('durable enqueue into sqliteQueue', () => benchSqliteEnqueue());
 
 console.log(`\nSummary (${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${load()})`);
 for (const [name, ok, seconds] of results) console.log(`  ${ok ? 'ok  ' : 'MISS'}  ${name} (${seconds.toFixed(0)} s)`);
