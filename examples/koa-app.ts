@@ -7,12 +7,11 @@
  * -d '{"id":"u1","email":"u1@example.com"}'` and `curl localhost:PORT/health/customerio`.
  * In an app of your own, import from 'customerio-resilience' and 'customerio-resilience/koa'.
  */
-import type { IncomingMessage, Server } from 'node:http';
-import { pathToFileURL } from 'node:url';
+import type { IncomingMessage } from 'node:http';
 import Koa from 'koa';
-import { createCioClient, type CioClient } from '../src/index.js';
+import type { CioClient } from '../src/index.js';
 import { cioHealthRouter, cioMiddleware } from '../src/http/koa.js';
-import { EMULATOR_DEFAULTS, startCioEmulator } from '../src/testing/index.js';
+import { serveExampleWhenRun } from './serveExample.js';
 
 /** Reads a small JSON body (a body-parser middleware does this in a real app). */
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -74,27 +73,4 @@ export function createApp(cio: CioClient): Koa {
   return app;
 }
 
-/** Starts an emulator, a client and the app; stops them all on SIGINT/SIGTERM. */
-async function main(): Promise<void> {
-  const emu = await startCioEmulator();
-  const cio = createCioClient({ siteId: EMULATOR_DEFAULTS.siteId, apiKey: EMULATOR_DEFAULTS.apiKey, trackUrl: emu.trackUrl, appUrl: emu.appUrl });
-  const server: Server = createApp(cio).listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    process.stdout.write(`koa example listening on http://127.0.0.1:${port} (Customer.io emulator at ${emu.url})\n`);
-  });
-  const stop = (): void => {
-    server.close();
-    server.closeAllConnections();
-    void cio.close({ timeoutMs: 2_000 }).then(() => emu.close());
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+serveExampleWhenRun(import.meta.url, 'koa', createApp);
