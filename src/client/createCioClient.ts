@@ -154,6 +154,7 @@ class ResilientCioClient {
 
   async flush(options: DrainOptions = {}): Promise<FlushResult> {
     const timeoutMs = checkTimeout('flush', options);
+    if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
     await this.#settle(timeoutMs);
     if (!this.#drainer) return { delivered: 0, remaining: 0 };
     return this.#drainer.flush(timeoutMs);
@@ -168,7 +169,11 @@ class ResilientCioClient {
       await this.#settle(timeoutMs);
       let result: FlushResult = { delivered: 0, remaining: 0 };
       if (this.#drainer) {
-        result = await this.#drainer.flush(Math.max(0, timeoutMs - (Date.now() - started)));
+        try {
+          result = await this.#drainer.flush(Math.max(0, timeoutMs - (Date.now() - started)));
+        } catch (err) {
+          this.logger.error({ err: this.#redact(String(err)) }, 'customerio-resilience: draining the queue on close failed');
+        }
         await this.#drainer.stop();
       }
       this.#pipeline.close();
@@ -195,7 +200,9 @@ class ResilientCioClient {
     }
     let value: T | undefined;
     let ran = false;
-    const result = this.#guarded(operation, key, async () => {
+    // A caller's key is scoped by operation, as for the built-in operations.
+    const storeKey = options.idempotencyKey === undefined ? key : `${operation}:key:${options.idempotencyKey}`;
+    const result = this.#guarded(operation, storeKey, async () => {
       const outcome = await this.#pipeline.run(fn, {
         repeatable: options.repeatable ?? true,
         canDefer: options.queue === true && this.#queue !== undefined,

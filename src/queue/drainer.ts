@@ -128,7 +128,14 @@ export class Drainer {
     while (Date.now() < deadline) {
       const stats = await this.refreshStats();
       if (!stats || stats.depth === 0) break;
-      const moved = await this.#round(deadline);
+      let moved: number;
+      try {
+        moved = await this.#round(deadline);
+      } catch (err) {
+        // The store failed (Redis away, a closed file): report and stop, what is queued stays queued.
+        this.#d.options.logger.error({ err: String(err) }, 'customerio-resilience: queue replay failed during flush');
+        break;
+      }
       if (moved === 0) {
         if (this.#d.pipeline.circuitState === 'ISOLATED') break;
         // The circuit waits to half-open, entries are delayed or leased elsewhere: look again

@@ -90,6 +90,26 @@ describe('client: safety (credentials, listeners, shutdown)', () => {
     expect(after.error?.code).to.equal('CLOSED');
   });
 
+  it('flush() after close() resolves with what close() achieved, never rejects', async () => {
+    const cio = h.client();
+    await h.emu.down();
+    await cio.track('u1', { name: 'x' });
+    const closed = await cio.close({ timeoutMs: 50 });
+    expect(await cio.flush({ timeoutMs: 50 })).to.deep.equal(closed);
+  });
+
+  it('run() scopes a caller key by operation, like the built-in operations', async () => {
+    const cio = h.client();
+    let runs = 0;
+    const fn = async (): Promise<number> => ++runs;
+    const a = await cio.run('welcome', fn, { idempotencyKey: 'user-1' });
+    const b = await cio.run('welcome', fn, { idempotencyKey: 'user-1' });
+    const c = await cio.run('reminder', fn, { idempotencyKey: 'user-1' });
+    expect([a.status, b.status, c.status]).to.deep.equal(['sent', 'duplicate', 'sent']);
+    expect(runs).to.equal(2);
+    expect(a.value).to.equal(1);
+  });
+
   it('close() leaves nothing that keeps the process alive', async () => {
     // A child process makes calls (rate-limited, retried, queued), closes the client and must then
     // exit by itself: no process.exit, so any timer, socket or handle left behind would keep it alive.
