@@ -7,6 +7,7 @@ import { CioError } from '../errors/CioError.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import type { QueueEntry, QueueStats, QueueStore } from './store.js';
 import { toBatchOperation } from './toBatchOperation.js';
+import { CIO_LIMITS, utf8Bytes } from '../validation/limits.js';
 
 /** A registered custom operation: how to replay it and whether a repeat is harmless. */
 export interface RegisteredReplay {
@@ -183,7 +184,7 @@ export class Drainer {
           await this.#d.store.retry(segment.entries.map((e) => e.id), 0).catch(() => undefined);
           continue;
         }
-        settled += segment.batch ? await this.#sendBatch(segment.entries) : await this.#sendEach(segment.entries);
+        settled += segment.batch ? await this.#sendBatch(segment.entries, segment.ops) : await this.#sendEach(segment.entries);
       }
       await this.refreshStats();
       return settled;
@@ -194,8 +195,7 @@ export class Drainer {
     });
   }
 
-  async #sendBatch(entries: QueueEntry[]): Promise<number> {
-    const ops = entries.map((e) => toBatchOperation(e) as Obj);
+  async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
     const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
     if (!outcome.ok) {
       if (!outcome.error.retryable && outcome.error.code === 'PERMANENT') {
@@ -299,15 +299,36 @@ export class Drainer {
   }
 }
 
-/** Splits taken entries into runs that go in one v2 batch or one by one, keeping their order. */
-function segments(entries: QueueEntry[]): Array<{ batch: boolean; entries: QueueEntry[] }> {
-  const out: Array<{ batch: boolean; entries: QueueEntry[] }> = [];
+/** A run of taken entries sent together: as one v2 batch (with their operations), or one by one. */
+type Segment = { batch: true; entries: QueueEntry[]; ops: Obj[]; bytes: number } | { batch: false; entries: QueueEntry[] };
+
+/** Room kept below Customer.io's 500 KB batch limit for the envelope and rounding. */
+const BATCH_BYTES = CIO_LIMITS.v2BatchBytes - 4 * 1024;
+
+/**
+ * Splits taken entries into runs that go in one v2 batch or one by one, keeping their order. An
+ * operation larger than a v2 operation may be (32 KB; a v1 event may carry up to 100 KB of data)
+ * goes on its own v1 route, and a batch is closed before it would pass 500 KB.
+ */
+function segments(entries: QueueEntry[]): Segment[] {
+  const out: Segment[] = [];
   for (const entry of entries) {
-    const batch = toBatchOperation(entry) !== undefined;
+    const op = toBatchOperation(entry);
+    const bytes = op === undefined ? 0 : utf8Bytes(JSON.stringify(op)) + 1;
     const last = out[out.length - 1];
-    if (last && last.batch === batch && batch) last.entries.push(entry);
-    else if (last && !batch && !last.batch) last.entries.push(entry);
-    else out.push({ batch, entries: [entry] });
+    if (op !== undefined && bytes <= CIO_LIMITS.v2OperationBytes) {
+      if (last?.batch && last.bytes + bytes <= BATCH_BYTES) {
+        last.entries.push(entry);
+        last.ops.push(op);
+        last.bytes += bytes;
+      } else {
+        out.push({ batch: true, entries: [entry], ops: [op], bytes: bytes + 16 });
+      }
+    } else if (last && !last.batch) {
+      last.entries.push(entry);
+    } else {
+      out.push({ batch: false, entries: [entry] });
+    }
   }
   return out;
 }

@@ -89,3 +89,33 @@ describe('queue replay: 207 item reasons', () => {
     }
   });
 });
+
+describe('queue replay: sizes', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('replays an event too large for a v2 operation on its v1 route, and keeps batches under 500 KB', async () => {
+    const store = memoryQueue();
+    // 60 KB of data: valid for v1 (100 KB), too large for one v2 operation (32 KB).
+    const big = queuedTrack('p-big', 'big', 0);
+    (big.args[1] as { data: Record<string, unknown> }).data = { blob: 'x'.repeat(60_000) };
+    await store.push(big);
+    // 40 events of 20 KB each: 800 KB in all, more than one batch may carry.
+    for (let i = 1; i <= 40; i++) {
+      const e = queuedTrack(`p${i}`, 'mid', i);
+      (e.args[1] as { data: Record<string, unknown> }).data = { blob: 'y'.repeat(20_000), i };
+      await store.push(e);
+    }
+    const cio = h.client({ queue: store, drain: { batchSize: 100 } });
+    expect(await cio.flush({ timeoutMs: 10_000 })).to.deep.equal({ delivered: 41, remaining: 0 });
+    expect(await cio.deadLetters()).to.have.length(0);
+    expect(h.emu.events).to.have.length(41);
+    const batches = h.emu.requests.filter((r) => r.operation === 'batch');
+    expect(batches.length).to.be.at.least(2);
+    expect(batches.every((r) => r.status === 200 && r.bodyBytes < 500 * 1024)).to.equal(true);
+    expect(h.emu.requests.filter((r) => r.operation === 'track')).to.have.length(1);
+  });
+});
