@@ -102,7 +102,12 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
     withEventId: (a, id) => ({ args: [a[0], a[1], id], id }),
     invoke: (sdk, a) => {
       if (typeof a[1] !== 'string' || a[1].trim() === '') return sdk.track.trackPageView(a[0] as string, a[1] as string);
-      return sdk.track.track(a[0] as string, { type: 'page', name: a[1], ...(a[2] ? { id: a[2] } : {}) });
+      return sdk.track.track(a[0] as string, {
+        type: 'page',
+        name: a[1],
+        ...(a[2] ? { id: a[2] } : {}),
+        ...(typeof a[3] === 'number' ? { timestamp: a[3] } : {}),
+      });
     },
   },
   destroy: {
@@ -150,10 +155,16 @@ export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
  * The arguments as they will be stored and replayed: the message of a transactional request, and no
  * trailing `undefined`. Every store keeps them as JSON (validation made sure they are JSON data).
  */
-export function toStorableArgs(operation: OperationName, args: readonly unknown[]): unknown[] {
+export function toStorableArgs(operation: OperationName, args: readonly unknown[], now: number = Date.now()): unknown[] {
   if (operation === 'sendEmail' || operation === 'sendPush') return [messageOf(args[0])];
   const trimmed = [...args];
   while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
+  // A queued event keeps the time the app made it (unix seconds), however late it is replayed.
+  const seconds = Math.floor(now / 1000);
+  if ((operation === 'track' || operation === 'trackAnonymous') && isObj(trimmed[1]) && typeof trimmed[1]['timestamp'] !== 'number') {
+    trimmed[1] = { ...trimmed[1], timestamp: seconds };
+  }
+  if (operation === 'trackPageView' && trimmed.length === 3) trimmed.push(seconds);
   return trimmed;
 }
 

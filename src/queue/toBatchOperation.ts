@@ -46,7 +46,13 @@ export function toBatchOperation(entry: QueueEntry): Obj | undefined {
     }
     case 'trackPageView':
       if (typeof second !== 'string') return undefined;
-      return { ...base, action: 'page', name: second, ...(typeof third === 'string' ? { id: third } : {}), timestamp: ts };
+      return {
+        ...base,
+        action: 'page',
+        name: second,
+        ...(typeof third === 'string' ? { id: third } : {}),
+        timestamp: typeof entry.args[3] === 'number' ? entry.args[3] : ts,
+      };
     case 'destroy':
       return { ...base, action: 'delete' };
     case 'suppress':

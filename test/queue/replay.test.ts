@@ -119,3 +119,27 @@ describe('queue replay: sizes', () => {
     expect(h.emu.requests.filter((r) => r.operation === 'track')).to.have.length(1);
   });
 });
+
+describe('queue replay: event times', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('replays queued events with the time the app made them, on v1 and v2 routes alike', async () => {
+    const cio = h.client({ drain: { enabled: false }, breaker: false });
+    await h.emu.down();
+    const before = Math.floor(Date.now() / 1000);
+    await cio.track('u1', { name: 'a' });
+    await cio.trackAnonymous('anon-1', { name: 'b' }); // replayed on its v1 route
+    await cio.trackPageView('u1', '/x');
+    await cio.track('u2', { name: 'c', timestamp: 1_700_000_000 }); // the app's own time is kept
+    const after = Math.floor(Date.now() / 1000);
+    await h.emu.up();
+    expect(await cio.flush({ timeoutMs: 5_000 })).to.deep.equal({ delivered: 4, remaining: 0 });
+    const times = new Map(h.emu.events.map((e) => [e.name, e.timestamp]));
+    for (const name of ['a', 'b', '/x']) expect(times.get(name), name).to.be.within(before, after);
+    expect(times.get('c')).to.equal(1_700_000_000);
+  });
+});
