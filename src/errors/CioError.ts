@@ -38,6 +38,8 @@ export interface CioErrorOptions {
   retryAfterMs?: number | undefined;
   /** Whether the request may have taken effect at Customer.io even though it failed. */
   maybeDelivered?: boolean | undefined;
+  /** Customer.io's own error text (credential-free; it may quote the payload, so it is never logged). */
+  serverMessage?: string | undefined;
 }
 
 /**
@@ -55,6 +57,11 @@ export class CioError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Whether the request may have reached Customer.io and taken effect. */
   readonly maybeDelivered: boolean;
+  /**
+   * Customer.io's own error text, when it sent one. Kept out of `message`, logs and `toJSON()`
+   * because it may quote attribute values; read it when you need the detail.
+   */
+  declare readonly serverMessage: string | undefined;
 
   constructor(code: CioErrorCode, message: string, retryable: boolean, options: CioErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -63,6 +70,7 @@ export class CioError extends Error {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.maybeDelivered = options.maybeDelivered ?? false;
+    Object.defineProperty(this, 'serverMessage', { value: options.serverMessage, enumerable: false });
   }
 
   /** A plain, credential-free description for logs and health output. */

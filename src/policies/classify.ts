@@ -37,6 +37,17 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** A short name for the statuses Customer.io answers, for messages. */
+function statusText(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized (check the credentials)', 403: 'Forbidden', 404: 'Not Found',
+    408: 'Request Timeout', 413: 'Payload Too Large', 422: 'Unprocessable Entity', 429: 'Too Many Requests',
+    500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  };
+  const name = names[status];
+  return name ? ` (${name})` : '';
+}
+
 /** Whether an HTTP status is worth retrying: 408, 429 and 5xx. */
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -55,8 +66,11 @@ export function classifyError(err: unknown, redact: Redactor, maxRetryAfterMs = 
     const transient = isTransientStatus(status);
     const retryAfterRaw = err.response?.headers?.['retry-after'];
     const retryAfterMs = parseRetryAfter(retryAfterRaw);
-    const detail = err.message && err.message !== 'Unknown error' ? `: ${redact(err.message).slice(0, 300)}` : '';
-    return new CioHttpError(transient ? 'TRANSIENT' : 'PERMANENT', `Customer.io answered ${status}${detail}`, transient, {
+    // Customer.io's own message may quote the payload: it stays out of the error's message (which
+    // is logged) and is kept, credential-free, on `serverMessage` for an app that wants it.
+    const serverMessage = err.message && err.message !== 'Unknown error' ? redact(err.message).slice(0, 500) : undefined;
+    return new CioHttpError(transient ? 'TRANSIENT' : 'PERMANENT', `Customer.io answered ${status}${statusText(status)}`, transient, {
+      serverMessage,
       status,
       retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, maxRetryAfterMs),
       maybeDelivered: !NOT_APPLIED_STATUSES.has(status) && transient,

@@ -139,3 +139,19 @@ describe('policies: classification of errors a function throws', () => {
     expect(badUrl).to.include({ code: 'CONFIG', retryable: false });
   });
 });
+
+describe('policies: Customer.io error text stays out of messages', () => {
+  it('keeps the server message on serverMessage only, never in message, JSON or logs', async () => {
+    const { classifyError } = await import('../../src/policies/classify.js');
+    const err = Object.assign(new Error("attribute 'email' value 'alice@example.com' is invalid"), {
+      name: 'CustomerIORequestError',
+      statusCode: 400,
+      response: { headers: {} },
+    });
+    const e = classifyError(err, (t) => t);
+    expect(e.message).to.equal('Customer.io answered 400 (Bad Request)');
+    expect(e.serverMessage).to.include('alice@example.com');
+    expect(JSON.stringify(e)).to.not.include('alice');
+    expect(Object.keys(e)).to.not.include('serverMessage');
+  });
+});
