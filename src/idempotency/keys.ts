@@ -2,28 +2,56 @@ import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every depth, so `{a, b}` and `{b, a}` give the same text.
- * Values JSON cannot hold are written as tagged strings so that keys can still be derived.
+ * Values JSON cannot hold are written as tagged strings (`bigint:1`, `function`, `[cycle]`) so
+ * that keys can still be derived. Written for the hot path: one string, no intermediate objects.
  */
 export function stableStringify(value: unknown): string {
-  const seen = new WeakSet<object>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'bigint') return `bigint:${v.toString()}`;
-    if (typeof v === 'function' || typeof v === 'symbol') return `${typeof v}`;
-    if (v === null || typeof v !== 'object') return v;
-    if (v instanceof Date) return v.toJSON();
-    if (seen.has(v)) return '[cycle]';
-    seen.add(v);
-    const out: unknown = Array.isArray(v)
-      ? v.map(walk)
-      : Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, walk((v as Record<string, unknown>)[k])]),
-        );
-    seen.delete(v);
-    return out;
-  };
-  return JSON.stringify(walk(value)) ?? 'undefined';
+  return write(value, []) ?? 'undefined';
+}
+
+function write(v: unknown, ancestors: object[]): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return JSON.stringify(`bigint:${v.toString()}`);
+    case 'function':
+    case 'symbol':
+      return JSON.stringify(typeof v);
+    case 'undefined':
+      return undefined;
+    default:
+      break;
+  }
+  if (v === null) return 'null';
+  const obj = v as object;
+  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'null' : JSON.stringify(obj.toJSON());
+  if (ancestors.includes(obj)) return '"[cycle]"';
+  ancestors.push(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = '[';
+    for (let i = 0; i < obj.length; i++) out += (i > 0 ? ',' : '') + (write(obj[i], ancestors) ?? 'null');
+    out += ']';
+  } else {
+    const keys = Object.keys(obj);
+    if (keys.length > 1) keys.sort();
+    out = '{';
+    let first = true;
+    for (const key of keys) {
+      const text = write((obj as Record<string, unknown>)[key], ancestors);
+      if (text === undefined) continue;
+      out += (first ? '' : ',') + JSON.stringify(key) + ':' + text;
+      first = false;
+    }
+    out += '}';
+  }
+  ancestors.pop();
+  return out;
 }
 
 /**
@@ -31,8 +59,8 @@ export function stableStringify(value: unknown): string {
  * The hash keeps attribute values out of keys, logs and stores.
  */
 export function deriveIdempotencyKey(operation: string, args: readonly unknown[]): string {
-  const trimmed = [...args];
-  while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
-  const digest = hash('sha256', stableStringify(trimmed), 'base64url').slice(0, 32);
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  const digest = hash('sha256', stableStringify(end === args.length ? args : args.slice(0, end)), 'base64url').slice(0, 32);
   return `${operation}:${digest}`;
 }
