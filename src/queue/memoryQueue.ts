@@ -179,7 +179,7 @@ class MemoryQueue implements QueueStore {
   }
 
   #insert(entry: QueueEntry): void {
-    const slot = newSlot(entry, this.#seq++);
+    const slot = newSlot(entry, this.#seq++, this.#chains.intern(entry.personKey));
     if (this.#oldest !== undefined && entry.enqueuedAt < this.#oldest) this.#oldest = entry.enqueuedAt;
     this.#slots.set(entry.id, slot);
     if (this.#chains.append(slot)) this.#scheduler.schedule(slot, this.#now());

@@ -110,3 +110,18 @@ describe('memoryQueue', () => {
     });
   });
 });
+
+describe('memoryQueue: compact slots', () => {
+  it('hands back event ids exactly, whether the arguments hold them or not', async () => {
+    const store = memoryQueue();
+    const base = { idempotencyKey: 'k', personKey: '', enqueuedAt: 1_000, attempts: 0 };
+    const entries = [
+      { ...base, id: '01A', operation: 'track', args: ['u', { name: 'n', id: 'E1' }], eventId: 'E1' },
+      { ...base, id: '01B', operation: 'trackPageView', args: ['u', '/p', 'E2', 5], eventId: 'E2' },
+      { ...base, id: '01C', operation: 'trackAnonymous', args: ['a', { name: 'n', id: 'X' }], eventId: 'E3' },
+      { ...base, id: '01D', operation: 'identify', args: ['u', { a: 1 }] },
+    ];
+    for (const e of entries) await store.push(e);
+    expect(await store.take(10, 60_000)).to.deep.equal(entries);
+  });
+});

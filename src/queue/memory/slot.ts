@@ -30,21 +30,35 @@ interface Rest {
   a: unknown[];
   k: string;
   e?: string;
+  E?: 1;
   l?: string;
+}
+
+/** Where an event operation's arguments already hold its event id (so the slot need not keep it twice). */
+function eventIdInArgs(operation: string, args: readonly unknown[]): unknown {
+  if (operation === 'track' || operation === 'trackAnonymous') {
+    const data = args[1];
+    return typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
+  }
+  return operation === 'trackPageView' ? args[2] : undefined;
 }
 
 function packRest(entry: Omit<QueueEntry, 'id' | 'personKey' | 'enqueuedAt' | 'attempts'>): string {
   const rest: Rest = { o: entry.operation, a: entry.args, k: entry.idempotencyKey };
-  if (entry.eventId !== undefined) rest.e = entry.eventId;
+  // `E: 1` stands for "the event id is the one in the arguments".
+  if (entry.eventId !== undefined) {
+    if (eventIdInArgs(entry.operation, entry.args) === entry.eventId) rest.E = 1;
+    else rest.e = entry.eventId;
+  }
   if (entry.lastError !== undefined) rest.l = entry.lastError;
   return JSON.stringify(rest);
 }
 
 /** A new slot for `entry`, ready now. */
-export function newSlot(entry: QueueEntry, seq: number): Slot {
+export function newSlot(entry: QueueEntry, seq: number, personKey: string = entry.personKey): Slot {
   return {
     id: entry.id,
-    personKey: entry.personKey,
+    personKey,
     enqueuedAt: entry.enqueuedAt,
     attempts: entry.attempts,
     rest: packRest(entry),
@@ -69,6 +83,7 @@ export function entryOf(slot: Slot): QueueEntry {
     attempts: slot.attempts,
   };
   if (rest.e !== undefined) entry.eventId = rest.e;
+  else if (rest.E === 1) entry.eventId = eventIdInArgs(rest.o, rest.a) as string;
   if (rest.l !== undefined) entry.lastError = rest.l;
   return entry;
 }
@@ -84,6 +99,14 @@ export function setLastError(slot: Slot, lastError: string): void {
  */
 export class PersonChains {
   readonly #tails = new Map<string, Slot>();
+
+  /**
+   * The person key as a queued slot of that person already holds it (equal text, one shared string),
+   * so a person's many entries keep one copy of it.
+   */
+  intern(personKey: string): string {
+    return this.#tails.get(personKey)?.personKey ?? personKey;
+  }
 
   /** Appends `slot` to its person's chain; true when it is the head (nothing of theirs before it). */
   append(slot: Slot): boolean {
