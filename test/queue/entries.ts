@@ -1,3 +1,4 @@
+import type { QueueStoreSuiteOptions } from './storeSuite.js';
 import type { QueueEntry } from '../../src/queue/store.js';
 
 let counter = 0;
@@ -37,4 +38,26 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     if (done(value) || Date.now() >= deadline) return value;
     await sleep(20);
   }
+}
+
+/** A hand-moved clock for stores that accept one, and the suite options that drive it. */
+export function fakeClock(): { now: () => number; advance(ms: number): void; suite: QueueStoreSuiteOptions } {
+  let t = 1_800_000_000_000;
+  const now = (): number => t;
+  const advance = (ms: number): void => {
+    t += ms;
+  };
+  return {
+    now,
+    advance,
+    suite: {
+      now,
+      advance: async (ms) => advance(ms),
+      shortLeaseMs: 1_000,
+      shortDelayMs: 5_000,
+      settleMs: 0,
+      exactClock: true,
+      retryKeepsPlaceAfterDelay: true,
+    },
+  };
 }
