@@ -59,7 +59,7 @@ export function isTransientStatus(status: number): boolean {
  * body (a proxy's HTML page) transient, an invalid URL a configuration error.
  * Messages are passed through `redact` and never include response bodies.
  */
-export function classifyError(err: unknown, redact: Redactor, maxRetryAfterMs = Number.POSITIVE_INFINITY): CioError {
+export function classifyError(err: unknown, redact: Redactor): CioError {
   if (err instanceof CioError) return err;
   if (isSdkRequestError(err)) {
     const status = err.statusCode;
@@ -72,7 +72,7 @@ export function classifyError(err: unknown, redact: Redactor, maxRetryAfterMs = 
     return new CioHttpError(transient ? 'TRANSIENT' : 'PERMANENT', `Customer.io answered ${status}${statusText(status)}`, transient, {
       serverMessage,
       status,
-      retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, maxRetryAfterMs),
+      retryAfterMs, // the pipeline decides what it waits (retry.maxRetryAfterMs) and what it queues
       maybeDelivered: !NOT_APPLIED_STATUSES.has(status) && transient,
     });
   }
