@@ -8,6 +8,8 @@ import { Pipeline } from '../policies/pipeline.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
 import { Drainer, type RegisteredReplay } from '../queue/drainer.js';
 import { memoryQueue } from '../queue/memoryQueue.js';
+import { toBatchOp } from '../queue/toBatchOperation.js';
+import { Batcher } from './batcher.js';
 import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
 import { validateCall } from '../validation/validateCall.js';
 import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
@@ -25,8 +27,10 @@ function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: u
   const args = raw.slice(0, arity);
   const last = raw[arity];
   const options: CallOptions = {};
-  if (typeof last === 'object' && last !== null && typeof (last as CallOptions).idempotencyKey === 'string') {
-    options.idempotencyKey = (last as CallOptions).idempotencyKey as string;
+  if (typeof last === 'object' && last !== null) {
+    const given = last as CallOptions;
+    if (typeof given.idempotencyKey === 'string') options.idempotencyKey = given.idempotencyKey;
+    if (given.batch === true) options.batch = true;
   }
   return { args, options };
 }
@@ -41,6 +45,7 @@ class ResilientCioClient {
   readonly #idempotency: IdempotencyStore | undefined;
   readonly #queue: QueueStore | undefined;
   readonly #drainer: Drainer | undefined;
+  readonly #batcher: Batcher | undefined;
   readonly #inFlight = new Map<string, Promise<CioResult>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #replays = new Map<string, RegisteredReplay>();
@@ -80,6 +85,14 @@ class ResilientCioClient {
         onStats: (stats) => this.#setStats(stats),
       });
       if (o.drain.enabled) this.#drainer.start();
+    }
+    if (o.batch) {
+      // A batch is one request: one token of the rate limit, one result for the breaker. Over the
+      // rate or with the circuit open its calls go to the queue, as single calls do.
+      this.#batcher = new Batcher(
+        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
+        o.batch,
+      );
     }
     for (const name of OPERATION_NAMES) {
       Object.defineProperty(this, name, {
@@ -155,9 +168,14 @@ class ResilientCioClient {
   async flush(options: DrainOptions = {}): Promise<FlushResult> {
     const timeoutMs = checkTimeout('flush', options);
     if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
-    await this.#settle(timeoutMs);
-    if (!this.#drainer) return { delivered: 0, remaining: 0 };
-    return this.#drainer.flush(timeoutMs);
+    const relax = this.#batcher?.hurry();
+    try {
+      await this.#settle(timeoutMs);
+      if (!this.#drainer) return { delivered: 0, remaining: 0 };
+      return await this.#drainer.flush(timeoutMs);
+    } finally {
+      relax?.();
+    }
   }
 
   close(options: DrainOptions = {}): Promise<FlushResult> {
@@ -166,6 +184,7 @@ class ResilientCioClient {
     this.#closed = true;
     this.#closing = (async () => {
       const started = Date.now();
+      this.#batcher?.hurry(); // for good: nothing waits for a later batch once closing
       await this.#settle(timeoutMs);
       let result: FlushResult = { delivered: 0, remaining: 0 };
       if (this.#drainer) {
@@ -240,16 +259,24 @@ class ResilientCioClient {
         sendArgs = withId.args;
         eventId = withId.id;
       }
+      const single = () =>
+        this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), {
+          repeatable: spec.repeatable,
+          // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
+          canDefer: this.#queue !== undefined,
+          onRetry: this.#retryListener(operation, reportedKey),
+        });
+      const batcher = options.batch ? this.#batcher : undefined;
+      const send = batcher
+        ? () => {
+            const op = toBatchOp(operation, sendArgs, Date.now());
+            return (op && batcher.add(op, single)) || single();
+          }
+        : single;
       return this.#guarded(
         operation,
         storeKey,
-        () =>
-          this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), {
-            repeatable: spec.repeatable,
-            // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
-            canDefer: this.#queue !== undefined,
-            onRetry: this.#retryListener(operation, reportedKey),
-          }),
+        send,
         {
           storable: { args: sendArgs, personKey: spec.personKey(args), spec },
           repeatable: spec.repeatable,

@@ -102,6 +102,21 @@ export interface CioClientOptions {
   nonIdempotentDelivery?: 'at-most-once' | 'at-least-once';
   /** Replay of the queue. */
   drain?: DrainerOptions;
+  /**
+   * Write-behind batching of calls that opt in (every request-scoped call of `cioMiddleware`, and a
+   * direct call given `{ batch: true }`): such calls made close together go to Customer.io as one
+   * Track v2 batch request, each still resolving with its own outcome. `false` sends every call on
+   * its own.
+   */
+  batch?: BatchOptions | false;
+}
+
+/** Write-behind batching settings. */
+export interface BatchOptions {
+  /** Longest a call waits for others to join its batch. @default 20 */
+  maxDelayMs?: number;
+  /** Calls per batch request (a full batch goes at once; a batch also closes before 500 KB). @default 100 */
+  maxItems?: number;
 }
 
 /** How the queue is replayed. */
@@ -136,6 +151,7 @@ export interface NormalizedOptions {
   logger: CioLogger;
   nonIdempotentDelivery: 'at-most-once' | 'at-least-once';
   drain: Required<DrainerOptions>;
+  batch: Required<BatchOptions> | false;
 }
 
 /** Every default in one place. */
@@ -148,6 +164,7 @@ export const DEFAULTS = Object.freeze({
   idempotency: { ttlMs: 24 * 60 * 60 * 1000, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
+  batch: { maxDelayMs: 20, maxItems: 100 },
 });
 
 const describe = (v: unknown): string =>
@@ -308,6 +325,17 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
   };
   if (drain.batchSize > 1000) throw new RangeError(`createCioClient: drain.batchSize must be <= 1000, got ${drain.batchSize}`);
 
+  const batchIn = obj<BatchOptions>('batch', input.batch);
+  let batch: NormalizedOptions['batch'] = false;
+  if (batchIn !== false) {
+    batch = {
+      maxDelayMs: num('batch.maxDelayMs', batchIn?.maxDelayMs, DEFAULTS.batch.maxDelayMs),
+      maxItems: num('batch.maxItems', batchIn?.maxItems, DEFAULTS.batch.maxItems, { min: 1, integer: true }),
+    };
+    if (batch.maxDelayMs > 60_000) throw new RangeError(`createCioClient: batch.maxDelayMs must be <= 60000, got ${batch.maxDelayMs}`);
+    if (batch.maxItems > 1000) throw new RangeError(`createCioClient: batch.maxItems must be <= 1000, got ${batch.maxItems}`);
+  }
+
   return {
     siteId,
     apiKey,
@@ -324,5 +352,6 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     logger,
     nonIdempotentDelivery: delivery,
     drain,
+    batch,
   };
 }

@@ -49,6 +49,13 @@ export interface CioResult {
 export interface CallOptions {
   /** A key that makes repeats of this call within the idempotency TTL send once. Default: derived from the operation and its arguments. */
   idempotencyKey?: string;
+  /**
+   * Lets the call wait up to the client's `batch.maxDelayMs` to go out in one Track v2 batch request
+   * with other calls (identify, track, trackPageView, destroy, suppress, unsuppress; any other call,
+   * or one Customer.io's batches cannot carry, goes on its own). Request-scoped calls always batch.
+   * @default false
+   */
+  batch?: boolean;
 }
 
 /** State of the circuit breaker. */

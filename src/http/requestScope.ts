@@ -38,16 +38,28 @@ export interface RequestScope {
 /** One call of a scope: the arguments that go to the client and the key it is reported under. */
 class Call {
   readonly operation: OperationName;
-  /** The arguments handed to the client (the key appended when the scope sets it). */
+  /** The snapshot of the call's arguments (without options). */
   readonly args: unknown[];
+  /** The idempotency key handed to the client (a header scope's or the caller's), else `undefined`. */
+  readonly key: string | undefined;
   /** Settles the call's `delivered` promise while it is held. */
   resolve: ((result: CioResult) => void) | undefined = undefined;
   #reported: string | undefined;
 
-  constructor(operation: OperationName, args: unknown[], reported: string | undefined) {
+  constructor(operation: OperationName, args: unknown[], key: string | undefined, reported: string | undefined) {
     this.operation = operation;
     this.args = args;
+    this.key = key;
     this.#reported = reported;
+  }
+
+  /** The arguments handed to the client: the snapshot, then the call options (batched, with the key if any). */
+  clientArgs(): unknown[] {
+    const arity = OPERATION_ARITY[this.operation];
+    const args = this.args.slice(0, arity);
+    while (args.length < arity) args.push(undefined);
+    args.push(this.key === undefined ? BATCHED : { idempotencyKey: this.key, batch: true });
+    return args;
   }
 
   /** Whether the reported key is already known (no derivation left to do). */
@@ -58,7 +70,6 @@ class Call {
   /**
    * The key the call is reported under: the one handed to the client, or else the one the client
    * derives from the same arguments (derived here on first read; `''` if they cannot be read).
-   * Only calls without a key of their own keep `args` exactly as the client gets them.
    */
   get reportedKey(): string {
     if (this.#reported === undefined) {
@@ -71,6 +82,12 @@ class Call {
     return this.#reported;
   }
 }
+
+/**
+ * The call options of a request-scoped call: it may wait a moment to go out with others in one
+ * batch request (its result is not awaited by the request).
+ */
+const BATCHED: CallOptions = Object.freeze({ batch: true });
 
 /** Whether each value is a primitive that `structuredClone` copies as is. */
 function plainPrimitives(values: readonly unknown[]): boolean {
@@ -242,7 +259,7 @@ export class RequestScopedClient implements ScopedCioClient {
     const client = this.client;
     try {
       const method = client[call.operation] as (...a: unknown[]) => Promise<CioResult>;
-      return Promise.resolve(method.apply(client, call.args)).catch((err: unknown) => this.#failed(call.operation, call.reportedKey, err));
+      return Promise.resolve(method.apply(client, call.clientArgs())).catch((err: unknown) => this.#failed(call.operation, call.reportedKey, err));
     } catch (err) {
       return Promise.resolve(this.#failed(call.operation, call.reportedKey, err));
     }
@@ -274,11 +291,7 @@ export class RequestScopedClient implements ScopedCioClient {
         // Arguments that are not plain data may read differently later (or throw): derive now.
         reported = deriveIdempotencyKey(operation, args);
       }
-      if (scope !== undefined || own !== undefined) {
-        while (args.length < arity) args.push(undefined);
-        args.push({ idempotencyKey: reported });
-      }
-      const call = new Call(operation, args, reported);
+      const call = new Call(operation, args, scope !== undefined || own !== undefined ? reported : undefined, reported);
 
       if (!this.#over() && !this.#listening && this.#res !== undefined) {
         // The first held call of the request listens for the end of the response.

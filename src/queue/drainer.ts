@@ -6,8 +6,9 @@ import type { FlushResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import type { QueueEntry, QueueStats, QueueStore } from './store.js';
-import { toBatchOperation } from './toBatchOperation.js';
-import { CIO_LIMITS, utf8Bytes } from '../validation/limits.js';
+import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes, toBatchOperation } from './toBatchOperation.js';
+
+export { isTransientItemReason } from './toBatchOperation.js';
 
 /** A registered custom operation: how to replay it and whether a repeat is harmless. */
 export interface RegisteredReplay {
@@ -27,27 +28,6 @@ export interface DrainerDeps {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Whether a 207 item `reason` says a later try may succeed. */
-export function isTransientItemReason(reason: string): boolean {
-  return TRANSIENT_ITEM_REASON.test(reason);
-}
-
-/** One v2 batch item error as Customer.io reports it in a 207 answer. */
-interface BatchItemError {
-  batch_index?: number;
-  reason?: string;
-  field?: string;
-  message?: string;
-}
-
-/**
- * 207 item reasons that a later try may fix (throttling, a server-side failure); any other reason
- * (a missing or invalid field, a value too long) is a permanent rejection. Only the machine-readable
- * `reason` is read, never the message, whose wording may mention limits of the payload.
- */
-const TRANSIENT_ITEM_REASON = /^(rate_?limit(ed)?|throttled|too_many_requests|internal(_error)?|server_error|timeout|unavailable|temporar\w*|retry\w*)$/i;
 
 /**
  * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
@@ -205,21 +185,20 @@ export class Drainer {
       await this.#failed(entries, outcome.error);
       return 0;
     }
-    const errors = isObj(outcome.value) && Array.isArray(outcome.value['errors']) ? (outcome.value['errors'] as BatchItemError[]) : [];
-    const failed = new Map<number, BatchItemError>();
-    for (const e of errors) if (typeof e.batch_index === 'number') failed.set(e.batch_index, e);
+    const failed = batchItemErrors(outcome.value);
     const ok: QueueEntry[] = [];
     const retryLater: QueueEntry[] = [];
-    const dead: Array<[QueueEntry, string]> = [];
+    const dead: Array<[QueueEntry, CioError]> = [];
     entries.forEach((entry, i) => {
-      const err = failed.get(i);
-      if (!err) ok.push(entry);
-      else if (isTransientItemReason(err.reason ?? '')) retryLater.push(entry);
-      else dead.push([entry, `PERMANENT: batch item rejected (${err.reason ?? 'unknown'}${err.field ? ` on ${err.field}` : ''})`]);
+      const item = failed.get(i);
+      if (!item) return void ok.push(entry);
+      const error = batchItemError(item);
+      if (error.retryable) retryLater.push(entry);
+      else dead.push([entry, error]);
     });
     await this.#acked(ok, outcome.attempts);
     if (retryLater.length > 0) await this.#d.store.retry(retryLater.map((e) => e.id), this.#backoff(retryLater[0]!), 'TRANSIENT: batch item');
-    for (const [entry, reason] of dead) await this.#dead(entry, reason, new CioError('PERMANENT', reason, false));
+    for (const [entry, error] of dead) await this.#dead(entry, `${error.code}: ${error.message}`, error);
     return entries.length;
   }
 
@@ -302,9 +281,6 @@ export class Drainer {
 /** A run of taken entries sent together: as one v2 batch (with their operations), or one by one. */
 type Segment = { batch: true; entries: QueueEntry[]; ops: Obj[]; bytes: number } | { batch: false; entries: QueueEntry[] };
 
-/** Room kept below Customer.io's 500 KB batch limit for the envelope and rounding. */
-const BATCH_BYTES = CIO_LIMITS.v2BatchBytes - 4 * 1024;
-
 /**
  * Splits taken entries into runs that go in one v2 batch or one by one, keeping their order. An
  * operation larger than a v2 operation may be (32 KB; a v1 event may carry up to 100 KB of data)
@@ -314,9 +290,9 @@ function segments(entries: QueueEntry[]): Segment[] {
   const out: Segment[] = [];
   for (const entry of entries) {
     const op = toBatchOperation(entry);
-    const bytes = op === undefined ? 0 : utf8Bytes(JSON.stringify(op)) + 1;
+    const bytes = op === undefined ? undefined : batchOpBytes(op);
     const last = out[out.length - 1];
-    if (op !== undefined && bytes <= CIO_LIMITS.v2OperationBytes) {
+    if (op !== undefined && bytes !== undefined) {
       if (last?.batch && last.bytes + bytes <= BATCH_BYTES) {
         last.entries.push(entry);
         last.ops.push(op);

@@ -51,8 +51,13 @@ for (const driver of DRIVERS) {
 
       await h.emu.down();
       const opened = next(cio, 'circuitOpened');
-      await agent.get('/track?name=during_outage_1').expect(200);
-      await agent.get('/track?name=during_outage_2').expect(200);
+      // One call at a time, each finished before the next: each is a failed request of its own.
+      const finished = () => new Promise<void>((resolve) => cio.once('result', () => resolve()));
+      for (const name of ['during_outage_1', 'during_outage_2']) {
+        const done = finished();
+        await agent.get(`/track?name=${name}`).expect(200);
+        await done;
+      }
       await opened;
       const during = await check(503);
       expect(during.customerio).to.include({ status: 'fail', circuit_state: 'OPEN', failure_count: 2 });

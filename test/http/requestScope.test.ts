@@ -34,7 +34,9 @@ describe('http: request-scoped client (real SDK against the emulator)', () => {
     const [a, b] = await Promise.all([first.delivered, second.delivered]);
     expect([a.status, b.status]).to.deep.equal(['sent', 'sent']);
     expect(a.idempotencyKey).to.equal(placeholder.idempotencyKey);
-    expect(h.emu.requests.map((r) => r.operation).sort()).to.deep.equal(['identify', 'track']);
+    // One batch request carried both, in call order.
+    expect(h.emu.operations.map((o) => o.operation)).to.deep.equal(['identify', 'track']);
+    expect(h.emu.requests.map((r) => r.operation)).to.deep.equal(['batch']);
   });
 
   it('scopes keys by the request header: derived, own, and with optional arguments left out', async () => {

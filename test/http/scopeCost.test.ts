@@ -82,7 +82,7 @@ describe('http: what the request scope costs (and that it behaves the same)', ()
       const [start, first, second] = seen.splice(0);
       expect(first).to.deep.equal([start![0] + 1, start![1] + 1]);
       expect(second).to.deep.equal(first);
-      await h.emu.waitForRequests(2);
+      await h.emu.waitForEvents(2);
       expect(h.emu.events.map((e) => e.name).sort()).to.deep.equal(['first', 'second']);
     });
   }

@@ -1,0 +1,139 @@
+import { CioError } from '../errors/CioError.js';
+import type { RunOutcome } from '../policies/pipeline.js';
+import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes } from '../queue/toBatchOperation.js';
+
+type Obj = Record<string, unknown>;
+
+/** The outcome of one batched operation, as the client's single sends report it. */
+export type BatchedOutcome = { ok: true; attempts: number } | { ok: false; error: CioError; attempts: number };
+
+/** How calls are gathered into Track v2 batch requests. */
+export interface BatcherSettings {
+  /** Longest an operation waits for others to join its batch. */
+  maxDelayMs: number;
+  /** Operations per batch request; a full batch goes at once. */
+  maxItems: number;
+}
+
+interface Item {
+  op: Obj;
+  resolve: (outcome: BatchedOutcome) => void;
+  /** Sends the operation on its own (its v1 route), for when the whole batch was refused. */
+  alone: () => Promise<BatchedOutcome>;
+}
+
+/** Answers that blame the batch body (not the credentials or the route): its operations are tried one by one. */
+const BODY_REFUSED = new Set([400, 413, 422]);
+
+/** Bytes of the batch envelope `{"batch":[...]}` around the operations. */
+const ENVELOPE_BYTES = 16;
+
+/**
+ * Write-behind batching: operations added within `maxDelayMs` of each other (up to `maxItems`, and
+ * below Customer.io's 500 KB body limit) go to Customer.io as one Track v2 batch request, sent
+ * through the client's pipeline (so the batch is one request to the rate limit and the breaker,
+ * retried as a whole on transient failures). Each operation then gets its own outcome: the batch's
+ * failure, or its item's verdict from a 207 answer. A batch Customer.io refuses as a whole (too large,
+ * malformed) is sent again one operation at a time, so one bad operation cannot sink the others.
+ */
+export class Batcher {
+  readonly #send: (ops: Obj[]) => Promise<RunOutcome<unknown>>;
+  readonly #settings: BatcherSettings;
+  #items: Item[] = [];
+  #bytes = ENVELOPE_BYTES;
+  #timer: NodeJS.Timeout | undefined;
+  /** While above 0 (a flush or close is under way), a batch goes as soon as the current tick's calls have joined it. */
+  #hurried = 0;
+  #soon = false;
+
+  constructor(send: (ops: Obj[]) => Promise<RunOutcome<unknown>>, settings: BatcherSettings) {
+    this.#send = send;
+    this.#settings = settings;
+  }
+
+  /** Operations waiting for their batch to go. */
+  get waiting(): number {
+    return this.#items.length;
+  }
+
+  /**
+   * Adds an operation to the open batch. Resolves with its own outcome once its batch is answered,
+   * never rejects. Returns `undefined` (nothing added) for an operation larger than a v2 operation may
+   * be: the caller sends it on its own route.
+   */
+  add(op: Obj, alone: () => Promise<BatchedOutcome>): Promise<BatchedOutcome> | undefined {
+    const bytes = batchOpBytes(op);
+    if (bytes === undefined) return undefined;
+    if (this.#bytes + bytes > BATCH_BYTES) this.flush();
+    return new Promise<BatchedOutcome>((resolve) => {
+      this.#items.push({ op, resolve, alone });
+      this.#bytes += bytes;
+      if (this.#items.length >= this.#settings.maxItems) this.flush();
+      else if (this.#hurried > 0) {
+        if (!this.#soon) {
+          this.#soon = true;
+          queueMicrotask(() => {
+            this.#soon = false;
+            this.flush();
+          });
+        }
+      } else if (this.#timer === undefined) {
+        this.#timer = setTimeout(() => this.flush(), this.#settings.maxDelayMs);
+        this.#timer.unref();
+      }
+    });
+  }
+
+  /**
+   * Sends the open batch now, and until the returned function is called, sends every later batch
+   * without waiting for `maxDelayMs` (for a flush or a close: calls still on their way in must not
+   * wait out the delay).
+   */
+  hurry(): () => void {
+    this.#hurried++;
+    this.flush();
+    let done = false;
+    return () => {
+      if (!done) this.#hurried--;
+      done = true;
+    };
+  }
+
+  /** Sends the open batch now (no-op when empty). */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const items = this.#items;
+    if (items.length === 0) return;
+    this.#items = [];
+    this.#bytes = ENVELOPE_BYTES;
+    void this.#deliver(items);
+  }
+
+  async #deliver(items: Item[]): Promise<void> {
+    let outcome: RunOutcome<unknown>;
+    try {
+      outcome = await this.#send(items.map((i) => i.op));
+    } catch (err) {
+      outcome = { ok: false, attempts: 0, error: err instanceof CioError ? err : new CioError('UNKNOWN', 'the batch could not be sent', false) };
+    }
+    if (!outcome.ok) {
+      if (outcome.error.code === 'PERMANENT' && BODY_REFUSED.has(outcome.error.status ?? 0)) {
+        // The body was refused as a whole: each operation gets its own verdict on its own route.
+        for (const item of items) {
+          item.alone().then(item.resolve, () => item.resolve({ ok: false, attempts: 0, error: new CioError('UNKNOWN', 'the operation could not be sent', false) }));
+        }
+        return;
+      }
+      for (const item of items) item.resolve({ ok: false, error: outcome.error, attempts: outcome.attempts });
+      return;
+    }
+    const failed = batchItemErrors(outcome.value);
+    for (let i = 0; i < items.length; i++) {
+      const item = failed.get(i);
+      items[i]!.resolve(item ? { ok: false, error: batchItemError(item), attempts: outcome.attempts } : { ok: true, attempts: outcome.attempts });
+    }
+  }
+}
