@@ -13,6 +13,8 @@ export interface BatcherSettings {
   maxDelayMs: number;
   /** Operations per batch request; a full batch goes at once. */
   maxItems: number;
+  /** Batch requests waiting for Customer.io at once; beyond them, calls are not held but answered at once (and queued). */
+  maxInFlight: number;
 }
 
 interface Item {
@@ -25,6 +27,16 @@ interface Item {
 /** Answers that blame the batch body (not the credentials or the route): its operations are tried one by one. */
 const BODY_REFUSED = new Set([400, 413, 422]);
 
+/**
+ * The outcome of a call that found every batch slot busy and its open batch full: Customer.io is
+ * slow or hanging, so the call is not held in memory (the client queues it).
+ */
+const BUSY: BatchedOutcome = Object.freeze({
+  ok: false,
+  attempts: 0,
+  error: new CioError('RATE_LIMITED', 'every batch request is still waiting for Customer.io; the call was not sent now', true),
+});
+
 /** Bytes of the batch envelope `{"batch":[...]}` around the operations. */
 const ENVELOPE_BYTES = 16;
 
@@ -35,6 +47,12 @@ const ENVELOPE_BYTES = 16;
  * retried as a whole on transient failures). Each operation then gets its own outcome: the batch's
  * failure, or its item's verdict from a 207 answer. A batch Customer.io refuses as a whole (too large,
  * malformed) is sent again one operation at a time, so one bad operation cannot sink the others.
+ *
+ * At most `maxInFlight` batch requests wait for Customer.io at once (a bulkhead): while they all
+ * wait, the open batch keeps filling and goes when one comes back; once it is full too, further
+ * calls are answered at once with a retryable `RATE_LIMITED` error, which the client turns into
+ * `queued`. A hanging Customer.io therefore ties up a few sockets and at most
+ * `(maxInFlight + 1) × maxItems` held calls, never one per call.
  */
 export class Batcher {
   readonly #send: (ops: Obj[]) => Promise<RunOutcome<unknown>>;
@@ -45,6 +63,10 @@ export class Batcher {
   /** While above 0 (a flush or close is under way), a batch goes as soon as the current tick's calls have joined it. */
   #hurried = 0;
   #soon = false;
+  /** Batch requests sent and not answered yet. */
+  #inFlight = 0;
+  /** The open batch is due but waits for a free slot. */
+  #due = false;
 
   constructor(send: (ops: Obj[]) => Promise<RunOutcome<unknown>>, settings: BatcherSettings) {
     this.#send = send;
@@ -65,6 +87,7 @@ export class Batcher {
     const bytes = batchOpBytes(op);
     if (bytes === undefined) return undefined;
     if (this.#bytes + bytes > BATCH_BYTES) this.flush();
+    if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > BATCH_BYTES) return Promise.resolve(BUSY); // still there: no slot free
     return new Promise<BatchedOutcome>((resolve) => {
       this.#items.push({ op, resolve, alone });
       this.#bytes += bytes;
@@ -107,6 +130,11 @@ export class Batcher {
     }
     const items = this.#items;
     if (items.length === 0) return;
+    if (this.#inFlight >= this.#settings.maxInFlight) {
+      this.#due = true; // goes when a slot is free
+      return;
+    }
+    this.#due = false;
     this.#items = [];
     this.#bytes = ENVELOPE_BYTES;
     void this.#deliver(items);
@@ -114,10 +142,14 @@ export class Batcher {
 
   async #deliver(items: Item[]): Promise<void> {
     let outcome: RunOutcome<unknown>;
+    this.#inFlight++;
     try {
       outcome = await this.#send(items.map((i) => i.op));
     } catch (err) {
       outcome = { ok: false, attempts: 0, error: err instanceof CioError ? err : new CioError('UNKNOWN', 'the batch could not be sent', false) };
+    } finally {
+      this.#inFlight--;
+      if (this.#due || (this.#hurried > 0 && this.#items.length > 0)) this.flush();
     }
     if (!outcome.ok) {
       if (outcome.error.code === 'PERMANENT' && BODY_REFUSED.has(outcome.error.status ?? 0)) {

@@ -117,6 +117,12 @@ export interface BatchOptions {
   maxDelayMs?: number;
   /** Calls per batch request (a full batch goes at once; a batch also closes before 500 KB). @default 100 */
   maxItems?: number;
+  /**
+   * Batch requests that may wait for Customer.io at once. While they all wait (Customer.io slow or
+   * hanging), the next batch fills up and waits its turn; calls beyond it are queued at once instead
+   * of being held, so a hang never costs the app a socket or memory per call. @default 4
+   */
+  maxInFlight?: number;
 }
 
 /** How the queue is replayed. */
@@ -164,7 +170,7 @@ export const DEFAULTS = Object.freeze({
   idempotency: { ttlMs: 24 * 60 * 60 * 1000, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
-  batch: { maxDelayMs: 20, maxItems: 100 },
+  batch: { maxDelayMs: 20, maxItems: 100, maxInFlight: 4 },
 });
 
 const describe = (v: unknown): string =>
@@ -331,6 +337,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     batch = {
       maxDelayMs: num('batch.maxDelayMs', batchIn?.maxDelayMs, DEFAULTS.batch.maxDelayMs),
       maxItems: num('batch.maxItems', batchIn?.maxItems, DEFAULTS.batch.maxItems, { min: 1, integer: true }),
+      maxInFlight: num('batch.maxInFlight', batchIn?.maxInFlight, DEFAULTS.batch.maxInFlight, { min: 1, integer: true }),
     };
     if (batch.maxDelayMs > 60_000) throw new RangeError(`createCioClient: batch.maxDelayMs must be <= 60000, got ${batch.maxDelayMs}`);
     if (batch.maxItems > 1000) throw new RangeError(`createCioClient: batch.maxItems must be <= 1000, got ${batch.maxItems}`);

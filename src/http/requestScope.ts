@@ -6,6 +6,7 @@ import { deriveIdempotencyKey } from '../idempotency/keys.js';
 import { onResponseDone, responseOver } from './onResponseDone.js';
 import { OPERATION_ARITY, SCOPED_OPERATIONS } from './operationArity.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
+import { snapshotArgs } from './snapshot.js';
 import type { DeferredCall, DeferredResult, ScopedCioClient, ScopedOperations } from './ScopedCioClient.js';
 
 /** Settings of one request's scope. */
@@ -89,7 +90,7 @@ class Call {
  */
 const BATCHED: CallOptions = Object.freeze({ batch: true });
 
-/** Whether each value is a primitive that `structuredClone` copies as is. */
+/** Whether each value is a primitive (copied as is). */
 function plainPrimitives(values: readonly unknown[]): boolean {
   for (const v of values) {
     const t = typeof v;
@@ -274,7 +275,7 @@ export class RequestScopedClient implements ScopedCioClient {
       let cloned = true;
       if (!plainPrimitives(args)) {
         try {
-          args = structuredClone(args);
+          args = snapshotArgs(args);
         } catch {
           cloned = false; // not cloneable: the client's validation decides
         }

@@ -122,6 +122,25 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
     expect(h.emu.requests).to.have.length(1);
   });
 
+  it('holds at most maxInFlight batches waiting for a hanging Customer.io and the next one; later calls are queued at once', async () => {
+    const cio = h.client({ retry: false, timeoutMs: 400, batch: { maxDelayMs: 5, maxItems: 2, maxInFlight: 1 } });
+    h.emu.fault({ hang: true });
+    const held = [cio.track('u1', { name: 'a' }, B), cio.track('u2', { name: 'b' }, B)]; // full: goes at once, and hangs
+    const waiting = [cio.track('u3', { name: 'c' }, B), cio.track('u4', { name: 'd' }, B)]; // full: waits for the slot
+    const extra = await cio.track('u5', { name: 'e' }, B);
+    expect([extra.status, extra.error?.code, extra.attempts]).to.deep.equal(['queued', 'RATE_LIMITED', 0]);
+    await h.emu.waitForRequests(1);
+    expect(h.emu.requests).to.have.length(1);
+    h.emu.clearFaults();
+    const first = await Promise.all(held);
+    expect(first.map((r) => [r.status, r.error?.code])).to.deep.equal([['queued', 'TIMEOUT'], ['queued', 'TIMEOUT']]);
+    // The slot is free again: the waiting batch went, and Customer.io answers now.
+    expect((await Promise.all(waiting)).map((r) => r.status)).to.deep.equal(['sent', 'sent']);
+    expect(h.emu.requests.map((r) => r.status)).to.deep.equal([null, 200]);
+    await cio.flush({ timeoutMs: 5_000 });
+    expect(h.emu.events.map((e) => e.name).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('sends the open batch at once on flush() and close(), without waiting for maxDelayMs', async () => {
     const cio = h.client({ batch: { maxDelayMs: 60_000, maxItems: 100 } });
     const pending = cio.track('u1', { name: 'a' }, B);
@@ -149,6 +168,7 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
     expect(make({ maxDelayMs: -1 })).to.throw(RangeError, /batch\.maxDelayMs must be a finite number >= 0, got -1/);
     expect(make({ maxDelayMs: '5' })).to.throw(TypeError, /batch\.maxDelayMs must be a finite number >= 0, got "5"/);
     expect(make({ maxDelayMs: 60_001 })).to.throw(RangeError, /batch\.maxDelayMs must be <= 60000/);
+    expect(make({ maxInFlight: 0.5 })).to.throw(RangeError, /batch\.maxInFlight must be a whole number >= 1, got 0.5/);
   });
 
   it('with batch: false, calls that ask for a batch go one by one', async () => {
