@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MinHeap } from '../../../src/queue/heap.js';
 import { Scheduler } from '../../../src/queue/memory/scheduler.js';
-import { newSlot } from '../../../src/queue/memory/slot.js';
+import { SlotTable } from '../../../src/queue/memory/slots.js';
 import { makeEntry } from '../entries.js';
 
 function drain(heap: MinHeap<string>): string[] {
@@ -31,19 +31,21 @@ describe('MinHeap', () => {
 
 describe('Scheduler', () => {
   it('skips withdrawn slots and sweeps stale items once they outnumber live ones', () => {
-    const scheduler = new Scheduler();
+    const slots = new SlotTable(10);
+    const scheduler = new Scheduler(slots);
     let now = 0;
     for (let round = 0; round < 5_000; round++) {
-      const slot = newSlot(makeEntry(), round);
+      const slot = slots.add(makeEntry(), round);
       scheduler.schedule(slot, now);
       const taken: number[] = [];
       scheduler.take(1, now, (s) => {
-        taken.push(s.seq);
-        s.readyAt = now + 3_600_000;
+        taken.push(slots.seq[s]!);
+        slots.readyAt[s] = now + 3_600_000;
         scheduler.schedule(s, now);
       });
       expect(taken).to.deep.equal([round]);
       scheduler.unschedule(slot);
+      slots.delete(slot);
       scheduler.compact(0);
       now++;
     }
