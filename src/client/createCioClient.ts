@@ -304,7 +304,7 @@ class ResilientCioClient {
       eventId?: string | undefined;
     },
   ): Promise<CioResult> {
-    const base = { operation, idempotencyKey: ctx.reportedKey, ...(ctx.eventId ? { eventId: ctx.eventId } : {}) };
+    const base = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
     if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
     const running = this.#inFlight.get(storeKey);
@@ -326,7 +326,9 @@ class ResilientCioClient {
       }
       const outcome = await send();
       if (outcome.ok) {
-        this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
+        if (this.#emitter.listenerCount('sent') > 0) {
+          this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
+        }
         return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts }, started);
       }
       const result = await this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx);
@@ -337,10 +339,11 @@ class ResilientCioClient {
     });
     this.#inFlight.set(storeKey, work);
     this.#pending.add(work);
-    void work.finally(() => {
+    const done = (): void => {
       this.#inFlight.delete(storeKey);
       this.#pending.delete(work);
-    });
+    };
+    void work.then(done, done);
     return work;
   }
 

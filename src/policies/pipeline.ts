@@ -193,38 +193,42 @@ export class Pipeline {
       if (early) return { ok: false, error: early, attempts: 0 };
     }
     let attempts = 0;
+    /** What this run's last attempt threw: the retry policy is shared, so its events are told apart by it. */
+    let lastThrown: unknown;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
-    const listener = opts.onRetry
+    const onRetry = opts.onRetry;
+    const listener = onRetry
       ? policy.onRetry((e) => {
-          if ('error' in e && e.error instanceof CioError) opts.onRetry?.(attempts + 1, e.delay, e.error);
+          // The policy reports every run's retries to every listener: only this run's own count.
+          if ('error' in e && e.error instanceof CioError && e.error === lastThrown) onRetry(attempts + 1, e.delay, e.error);
         })
       : undefined;
-    const attempt = async (): Promise<T> => {
-      if (opts.canDefer && this.#overRate()) throw rateLimited();
-      const guarded = async (): Promise<T> => {
-        if (this.#bucket) await this.#bucket.take();
-        attempts++;
-        try {
-          const value = await this.#timeout.execute(({ signal }) => fn(signal));
-          this.#failureCount = 0;
-          return value;
-        } catch (err) {
-          const error = classifyError(err, this.#redact);
-          if (OUTAGE_CODES.has(error.code)) {
-            this.#failureCount++;
-            this.#lastFailure = Date.now();
-            this.#lastError = error;
-          } else if (error.status !== undefined) {
-            this.#failureCount = 0;
-          }
-          throw error;
-        }
-      };
+    const guarded = async (): Promise<T> => {
+      if (this.#bucket) await this.#bucket.take();
+      attempts++;
       try {
+        const value = await this.#timeout.execute(({ signal }) => fn(signal));
+        this.#failureCount = 0;
+        return value;
+      } catch (err) {
+        const error = classifyError(err, this.#redact);
+        if (OUTAGE_CODES.has(error.code)) {
+          this.#failureCount++;
+          this.#lastFailure = Date.now();
+          this.#lastError = error;
+        } else if (error.status !== undefined) {
+          this.#failureCount = 0;
+        }
+        throw error;
+      }
+    };
+    const attempt = async (): Promise<T> => {
+      try {
+        if (opts.canDefer && this.#overRate()) throw rateLimited();
         return this.#breaker ? await this.#breaker.execute(guarded) : await guarded();
       } catch (err) {
-        if (err instanceof BrokenCircuitError) throw new CioCircuitOpenError();
-        throw err;
+        lastThrown = err instanceof BrokenCircuitError ? new CioCircuitOpenError() : err;
+        throw lastThrown;
       }
     };
     try {

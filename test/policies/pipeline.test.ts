@@ -53,6 +53,28 @@ describe('policies: the pipeline on fake timers', () => {
     expect(gaps[2]).to.be.within(0, 250);
   });
 
+  it('reports each run its own retries only, with runs in flight together', async () => {
+    const p = pipeline({ retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 } });
+    const heard: Record<string, number[]> = { a: [], b: [] };
+    let releaseB!: () => void;
+    const bGate = new Promise<void>((resolve) => (releaseB = resolve));
+    const failures = [sdkError(503), sdkError(503)];
+    const a = p.run(async () => {
+      const next = failures.shift();
+      if (next) throw next;
+      return 'a';
+    }, { repeatable: true, canDefer: false, onRetry: (attempt) => heard.a!.push(attempt) });
+    const b = p.run(async () => {
+      await bGate; // in flight, with its listener subscribed, while a retries
+      return 'b';
+    }, { repeatable: true, canDefer: false, onRetry: (attempt) => heard.b!.push(attempt) });
+    void a.then(() => releaseB()); // b finishes right after a's retries, long before its timeout
+    await clock.runAllAsync();
+    expect((await a).ok).to.equal(true);
+    expect((await b).ok).to.equal(true);
+    expect(heard).to.deep.equal({ a: [2, 3], b: [] });
+  });
+
   it('waits exactly the Retry-After of a 429', async () => {
     const p = pipeline({ retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 } });
     const { outcome, at } = await timed(p, [sdkError(429, '7')]);
