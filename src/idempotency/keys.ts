@@ -39,7 +39,7 @@ function write(v: unknown, ancestors: object[]): string | undefined {
     out += ']';
   } else {
     const keys = Object.keys(obj);
-    if (keys.length > 1) keys.sort();
+    if (keys.length > 1) sortKeys(keys);
     out = '{';
     let first = true;
     for (const key of keys) {
@@ -52,6 +52,28 @@ function write(v: unknown, ancestors: object[]): string | undefined {
   }
   ancestors.pop();
   return out;
+}
+
+/**
+ * Sorts property names as `Array.prototype.sort()` does (UTF-16 code units; names are unique, so
+ * stability does not matter). Objects have few keys: an insertion sort in place allocates nothing,
+ * where the built-in sort copies the array into a work area on every call.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 /**

@@ -18,28 +18,35 @@ export function checkEvent(operation: string, event: unknown, field: string): Ci
   if (!isRecord(event)) {
     return invalid(operation, field, `${field} must be an event object with a name, got ${describeType(event)}`);
   }
-  const namePath = childPath(field, 'name');
-  const nameProblem = checkRequiredString(operation, event['name'], namePath);
-  if (nameProblem !== null) return nameProblem;
-  const nameBytes = utf8Bytes(event['name'] as string);
+  // Field paths are spelt out only for a message: a valid event builds none.
+  const name = event['name'];
+  if (typeof name !== 'string' || name.trim() === '') {
+    const nameProblem = checkRequiredString(operation, name, childPath(field, 'name'));
+    if (nameProblem !== null) return nameProblem;
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short name needs no counting.
+  const nameBytes = (name as string).length * 3 <= CIO_LIMITS.eventNameBytes ? 0 : utf8Bytes(name as string);
   if (nameBytes > CIO_LIMITS.eventNameBytes) {
     return invalid(
       operation,
-      namePath,
+      childPath(field, 'name'),
       `event name is ${nameBytes} bytes; Customer.io allows at most ${CIO_LIMITS.eventNameBytes}`,
     );
   }
-  return checkEventData(operation, event['data'], childPath(field, 'data')) ?? checkEventExtras(operation, event, field);
+  return checkEventData(operation, event['data'], field) ?? checkEventExtras(operation, event, field);
 }
 
+/** Checks `data` of the event at `field`. */
 function checkEventData(operation: string, data: unknown, field: string): CioValidationError | null {
-  const shape = checkOptionalRecord(operation, data, field);
-  if (shape !== null || data === undefined || data === null) return shape;
-  const bytes = utf8Bytes(JSON.stringify(data));
+  if (data === undefined || data === null) return null;
+  if (!isRecord(data)) return checkOptionalRecord(operation, data, childPath(field, 'data'));
+  const json = JSON.stringify(data) as string | undefined; // undefined when a toJSON() returns nothing
+  if (json !== undefined && json.length * 3 <= CIO_LIMITS.eventDataBytes) return null;
+  const bytes = utf8Bytes(json as string);
   if (bytes <= CIO_LIMITS.eventDataBytes) return null;
   return invalid(
     operation,
-    field,
+    childPath(field, 'data'),
     `event data is ${bytes} bytes serialised; Customer.io allows at most ${CIO_LIMITS.eventDataBytes}`,
   );
 }

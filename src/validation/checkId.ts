@@ -17,6 +17,8 @@ export interface IdOptions {
   maxBytes?: number | undefined;
 }
 
+const NO_OPTIONS: IdOptions = Object.freeze({});
+
 /**
  * Checks an identifier argument: a string (not blank) or a finite number, at most 150 bytes of UTF-8 by
  * default (numbers are measured as their decimal text). Blank strings are rejected because the SDK
@@ -26,7 +28,7 @@ export function checkId(
   operation: string,
   value: unknown,
   field: string,
-  options: IdOptions = {},
+  options: IdOptions = NO_OPTIONS,
 ): CioValidationError | null {
   const maxBytes = 'maxBytes' in options ? options.maxBytes : CIO_LIMITS.personIdBytes;
   if (value === undefined || value === null || value === '') {
@@ -37,8 +39,10 @@ export function checkId(
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
   else return invalid(operation, field, `${field} must be a string or a finite number, got ${describeType(value)}`);
   if (text.trim() === '') return invalid(operation, field, `${field} is blank`);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short id needs no counting.
+  if (maxBytes === undefined || text.length * 3 <= maxBytes) return null;
   const bytes = utf8Bytes(text);
-  if (maxBytes !== undefined && bytes > maxBytes) {
+  if (bytes > maxBytes) {
     return invalid(operation, field, `${field} is ${bytes} bytes; Customer.io allows at most ${maxBytes}`);
   }
   return null;

@@ -5,9 +5,19 @@ import { invalid } from './invalid.js';
 /** Nesting deeper than this is rejected rather than risk a stack overflow while serialising. */
 const MAX_DEPTH = 256;
 
+/**
+ * A field path, spelt out only when a problem is reported: the walk itself builds no strings (a
+ * node per nested object or array, none for leaves).
+ */
+type Path = string | { readonly parent: Path; readonly key: string | number };
+
 interface Problem {
-  readonly field: string;
+  readonly path: Path;
   readonly reason: string;
+}
+
+function pathText(path: Path): string {
+  return typeof path === 'string' ? path : childPath(pathText(path.parent), path.key);
 }
 
 /**
@@ -25,74 +35,88 @@ interface Problem {
  * @returns `null` when serialisable, else a {@link CioValidationError} whose `field` is the offending path.
  */
 export function checkSerialisable(value: unknown, field: string, operation?: string): CioValidationError | null {
-  const problem = findProblem(value, field, new Set(), 0);
+  const problem = findProblem(value, field, undefined, 0);
   if (problem === null) return null;
-  return invalid(operation ?? 'validate', problem.field, `${problem.field} ${problem.reason}`);
+  const path = pathText(problem.path);
+  return invalid(operation ?? 'validate', path, `${path} ${problem.reason}`);
 }
 
-function findProblem(value: unknown, field: string, ancestors: Set<object>, depth: number): Problem | null {
+/** Why a value that is not an object cannot be sent as JSON, or null when it can. */
+function leafReason(value: unknown): string | null {
   switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return null;
     case 'number':
-      return Number.isFinite(value) ? null : { field, reason: 'is not a finite number (JSON would send null)' };
+      return Number.isFinite(value) ? null : 'is not a finite number (JSON would send null)';
     case 'bigint':
-      return { field, reason: 'is a BigInt, which JSON cannot serialise (convert it to a string or number)' };
+      return 'is a BigInt, which JSON cannot serialise (convert it to a string or number)';
     case 'function':
-      return { field, reason: 'is a function, which JSON cannot serialise' };
+      return 'is a function, which JSON cannot serialise';
     case 'symbol':
-      return { field, reason: 'is a symbol, which JSON cannot serialise' };
+      return 'is a symbol, which JSON cannot serialise';
     default:
-      return value === null || typeof value !== 'object' ? null : findObjectProblem(value, field, ancestors, depth);
+      return null;
   }
 }
 
-function findObjectProblem(value: object, field: string, ancestors: Set<object>, depth: number): Problem | null {
-  if (ancestors.has(value)) return { field, reason: 'refers back to an object that contains it (a cycle)' };
-  if (depth >= MAX_DEPTH) return { field, reason: `is nested more than ${MAX_DEPTH} levels deep` };
+/**
+ * `ancestors` holds the objects being walked, outermost first (a cycle is one of them reached
+ * again); it is made on the first object met.
+ */
+function findProblem(value: unknown, path: Path, ancestors: object[] | undefined, depth: number): Problem | null {
+  if (typeof value === 'object' && value !== null) return findObjectProblem(value, path, ancestors ?? [], depth);
+  const reason = leafReason(value);
+  return reason === null ? null : { path, reason };
+}
+
+function findObjectProblem(value: object, path: Path, ancestors: object[], depth: number): Problem | null {
+  if (ancestors.includes(value)) return { path, reason: 'refers back to an object that contains it (a cycle)' };
+  if (depth >= MAX_DEPTH) return { path, reason: `is nested more than ${MAX_DEPTH} levels deep` };
   if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? { field, reason: 'is an invalid Date (JSON would send null)' } : null;
+    return Number.isNaN(value.getTime()) ? { path, reason: 'is an invalid Date (JSON would send null)' } : null;
   }
   if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
-    return { field, reason: `is a ${value.constructor.name}, which JSON serialises as {} (convert it first)` };
+    return { path, reason: `is a ${value.constructor.name}, which JSON serialises as {} (convert it first)` };
   }
-  ancestors.add(value);
+  ancestors.push(value);
   try {
-    return findChildProblem(value, field, ancestors, depth);
+    return findChildProblem(value, path, ancestors, depth);
   } finally {
-    ancestors.delete(value);
+    ancestors.pop();
   }
 }
 
-function findChildProblem(value: object, field: string, ancestors: Set<object>, depth: number): Problem | null {
+/** Checks one property or item: leaves need no path unless they are the problem. */
+function findItemProblem(child: unknown, parent: Path, key: string | number, ancestors: object[], depth: number): Problem | null {
+  if (typeof child === 'object' && child !== null) return findObjectProblem(child, { parent, key }, ancestors, depth);
+  const reason = leafReason(child);
+  return reason === null ? null : { path: { parent, key }, reason };
+}
+
+function findChildProblem(value: object, path: Path, ancestors: object[], depth: number): Problem | null {
   const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     let replaced: unknown;
     try {
       replaced = toJSON.call(value, '');
     } catch {
-      return { field, reason: 'could not be serialised: its toJSON() threw' };
+      return { path, reason: 'could not be serialised: its toJSON() threw' };
     }
-    if (replaced !== value) return findProblem(replaced, field, ancestors, depth + 1);
+    if (replaced !== value) return findProblem(replaced, path, ancestors, depth + 1);
   }
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const problem = findProblem(value[index], childPath(field, index), ancestors, depth + 1);
+      const problem = findItemProblem(value[index], path, index, ancestors, depth + 1);
       if (problem !== null) return problem;
     }
     return null;
   }
   for (const key of Object.keys(value)) {
-    const path = childPath(field, key);
     let child: unknown;
     try {
       child = (value as Record<string, unknown>)[key];
     } catch {
-      return { field: path, reason: 'could not be read: its getter threw' };
+      return { path: { parent: path, key }, reason: 'could not be read: its getter threw' };
     }
-    const problem = findProblem(child, path, ancestors, depth + 1);
+    const problem = findItemProblem(child, path, key, ancestors, depth + 1);
     if (problem !== null) return problem;
   }
   return null;

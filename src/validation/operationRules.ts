@@ -1,7 +1,7 @@
 import type { CioValidationError } from '../errors/CioError.js';
 import { checkAttributes } from './checkAttributes.js';
 import { checkEvent } from './checkEvent.js';
-import { checkId } from './checkId.js';
+import { checkId, type IdOptions } from './checkId.js';
 import { isIdentifierType } from './checkIdentifiers.js';
 import { checkOptionalRecord } from './checkRecord.js';
 import { checkRequiredString } from './checkString.js';
@@ -15,13 +15,17 @@ import { CIO_LIMITS, utf8Bytes } from './limits.js';
 export interface OperationRule {
   /** Parameter names, in order, as customerio-node names them; used as the root of field paths. */
   readonly params: readonly string[];
-  /** Checks arguments that are already known to be JSON-serialisable. */
+  /** Checks arguments that are already known to be JSON-serialisable (read by index: no destructuring iterator per call). */
   readonly check: (operation: string, args: readonly unknown[]) => CioValidationError | null;
 }
 
+/** Options shared by every call (not an object literal per call). */
+const ALLOW_EMPTY: IdOptions = Object.freeze({ allowEmpty: true });
+const NO_BYTE_LIMIT: IdOptions = Object.freeze({ maxBytes: undefined });
+
 const customerOnly: OperationRule = {
   params: ['customerId'],
-  check: (op, [customerId]) => checkId(op, customerId, 'customerId'),
+  check: (op, args) => checkId(op, args[0], 'customerId'),
 };
 
 function checkAttributesArg(op: string, data: unknown, field: string): CioValidationError | null {
@@ -51,29 +55,29 @@ export const OPERATION_RULES: ReadonlyMap<string, OperationRule> = new Map<strin
     'identify',
     {
       params: ['customerId', 'data'],
-      check: (op, [customerId, data]) => checkId(op, customerId, 'customerId') ?? checkAttributesArg(op, data, 'data'),
+      check: (op, args) => checkId(op, args[0], 'customerId') ?? checkAttributesArg(op, args[1], 'data'),
     },
   ],
   [
     'track',
     {
       params: ['customerId', 'data'],
-      check: (op, [customerId, data]) => checkId(op, customerId, 'customerId') ?? checkEvent(op, data, 'data'),
+      check: (op, args) => checkId(op, args[0], 'customerId') ?? checkEvent(op, args[1], 'data'),
     },
   ],
   [
     'trackAnonymous',
     {
       params: ['anonymousId', 'data'],
-      check: (op, [anonymousId, data]) =>
-        checkId(op, anonymousId, 'anonymousId', { allowEmpty: true }) ?? checkEvent(op, data, 'data'),
+      check: (op, args) =>
+        checkId(op, args[0], 'anonymousId', ALLOW_EMPTY) ?? checkEvent(op, args[1], 'data'),
     },
   ],
   [
     'trackPageView',
     {
       params: ['customerId', 'path'],
-      check: (op, [customerId, path]) => checkId(op, customerId, 'customerId') ?? checkPageName(op, path),
+      check: (op, args) => checkId(op, args[0], 'customerId') ?? checkPageName(op, args[1]),
     },
   ],
   ['destroy', customerOnly],
@@ -83,42 +87,42 @@ export const OPERATION_RULES: ReadonlyMap<string, OperationRule> = new Map<strin
     'addDevice',
     {
       params: ['customerId', 'deviceId', 'platform', 'data'],
-      check: (op, [customerId, deviceId, platform, data]) =>
-        checkId(op, customerId, 'customerId') ??
-        checkRequiredString(op, deviceId, 'deviceId') ??
-        checkRequiredString(op, platform, 'platform') ??
-        checkAttributesArg(op, data, 'data'),
+      check: (op, args) =>
+        checkId(op, args[0], 'customerId') ??
+        checkRequiredString(op, args[1], 'deviceId') ??
+        checkRequiredString(op, args[2], 'platform') ??
+        checkAttributesArg(op, args[3], 'data'),
     },
   ],
   [
     'deleteDevice',
     {
       params: ['customerId', 'deviceToken'],
-      check: (op, [customerId, deviceToken]) =>
-        checkId(op, customerId, 'customerId') ?? checkId(op, deviceToken, 'deviceToken', { maxBytes: undefined }),
+      check: (op, args) =>
+        checkId(op, args[0], 'customerId') ?? checkId(op, args[1], 'deviceToken', NO_BYTE_LIMIT),
     },
   ],
   [
     'mergeCustomers',
     {
       params: ['primaryIdType', 'primaryId', 'secondaryIdType', 'secondaryId'],
-      check: (op, [primaryIdType, primaryId, secondaryIdType, secondaryId]) =>
-        checkIdType(op, primaryIdType, 'primaryIdType') ??
-        checkId(op, primaryId, 'primaryId') ??
-        checkIdType(op, secondaryIdType, 'secondaryIdType') ??
-        checkId(op, secondaryId, 'secondaryId'),
+      check: (op, args) =>
+        checkIdType(op, args[0], 'primaryIdType') ??
+        checkId(op, args[1], 'primaryId') ??
+        checkIdType(op, args[2], 'secondaryIdType') ??
+        checkId(op, args[3], 'secondaryId'),
     },
   ],
-  ['sendEmail', { params: ['request'], check: (op, [request]) => checkTransactional(op, request, 'email') }],
-  ['sendPush', { params: ['request'], check: (op, [request]) => checkTransactional(op, request, 'push') }],
+  ['sendEmail', { params: ['request'], check: (op, args) => checkTransactional(op, args[0], 'email') }],
+  ['sendPush', { params: ['request'], check: (op, args) => checkTransactional(op, args[0], 'push') }],
   [
     'triggerBroadcast',
     {
       params: ['broadcastId', 'data', 'recipients'],
-      check: (op, [broadcastId, data, recipients]) =>
-        checkId(op, broadcastId, 'broadcastId', { maxBytes: undefined }) ??
-        checkOptionalRecord(op, data, 'data') ??
-        checkOptionalRecord(op, recipients, 'recipients'),
+      check: (op, args) =>
+        checkId(op, args[0], 'broadcastId', NO_BYTE_LIMIT) ??
+        checkOptionalRecord(op, args[1], 'data') ??
+        checkOptionalRecord(op, args[2], 'recipients'),
     },
   ],
 ]);

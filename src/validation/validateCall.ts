@@ -18,8 +18,9 @@ import { OPERATION_RULES } from './operationRules.js';
 export function validateCall(operation: string, args: readonly unknown[]): CioValidationError | null {
   const rule = OPERATION_RULES.get(operation);
   if (rule === undefined) return null;
-  for (const [index, name] of rule.params.entries()) {
-    const problem = checkSerialisable(args[index], name, operation);
+  const params = rule.params;
+  for (let index = 0; index < params.length; index++) {
+    const problem = checkSerialisable(args[index], params[index]!, operation);
     if (problem !== null) return problem;
   }
   return rule.check(operation, args);
