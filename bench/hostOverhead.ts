@@ -46,14 +46,23 @@ interface Run {
   p99: number;
   /** The app's Customer.io calls during the run: sent at once, queued or dropped (none for the baseline). */
   outcomes: Record<string, number>;
+  /** CPU the app process used per request served, in µs (its own cost, whatever else shares the machine). */
+  appCpu: number;
+  /** CPU the emulator process used per request served by the app, in µs (Customer.io's side of the calls). */
+  emuCpu: number;
 }
 
-/** Child role: serve the app (`cio` or `baseline`) until stdin closes; `stats` on stdin prints the call outcomes. */
+/** Child role: serve the app (`cio` or `baseline`) until stdin closes; `stats` on stdin prints the call outcomes, requests served and CPU used. */
 async function serve(withCio: boolean, trackUrl: string): Promise<void> {
   const { default: express } = await import('express');
   const app = express();
   const outcomes: Record<string, number> = {};
   let close = async (): Promise<void> => undefined;
+  let served = 0;
+  app.use((_req, _res, next) => {
+    served++;
+    next();
+  });
   if (withCio) {
     const { createCioClient, silentLogger } = await import('../src/index.js');
     const { cioMiddleware } = await import('../src/http/express.js');
@@ -82,7 +91,9 @@ async function serve(withCio: boolean, trackUrl: string): Promise<void> {
   await once(server, 'listening');
   process.stdout.write(`URL http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
   process.stdin.on('data', (d: Buffer) => {
-    if (d.toString().includes('stats')) process.stdout.write(`STATS ${JSON.stringify(outcomes)}\n`);
+    if (!d.toString().includes('stats')) return;
+    const cpu = process.cpuUsage();
+    process.stdout.write(`STATS ${JSON.stringify({ ...outcomes, served, cpuUs: cpu.user + cpu.system })}\n`);
   });
   process.stdin.on('end', () => {
     server.closeAllConnections();
@@ -129,7 +140,7 @@ async function startApp(withCio: boolean, trackUrl: string): Promise<{ url: stri
 }
 
 /** Drives `url` with autocannon for `seconds`; latencies come from its `response` events (its own histogram keeps whole ms only). */
-async function load(url: string, seconds: number): Promise<Omit<Run, 'outcomes'>> {
+async function load(url: string, seconds: number): Promise<Pick<Run, 'rps' | 'p50' | 'p99'>> {
   const latencies: number[] = [];
   const started = performance.now();
   const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds });
@@ -150,12 +161,14 @@ async function measure(mode: Mode, emu: RemoteEmulator): Promise<Run> {
   const app = await startApp(mode !== 'baseline', emu.trackUrl);
   try {
     await load(app.url, WARMUP_SECONDS);
-    const before = await app.stats();
+    const [before, emuBefore] = await Promise.all([app.stats(), emu.cpu()]);
     const figures = await load(app.url, SECONDS);
-    const after = await app.stats();
+    const [after, emuAfter] = await Promise.all([app.stats(), emu.cpu()]);
+    const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
     const outcomes: Record<string, number> = {};
-    for (const [k, v] of Object.entries(after)) outcomes[k] = v - (before[k] ?? 0);
-    return { ...figures, outcomes };
+    for (const k of Object.keys(after)) if (k !== 'served' && k !== 'cpuUs') outcomes[k] = delta(k);
+    const served = Math.max(1, delta('served'));
+    return { ...figures, outcomes, appCpu: delta('cpuUs') / served, emuCpu: (emuAfter - emuBefore) / served };
   } finally {
     await app.stop();
     if (mode === 'hanging') await emu.command('clear');
@@ -184,11 +197,13 @@ export async function benchHostOverhead(runs = 3): Promise<boolean> {
   } finally {
     await emu.close();
   }
-  const m = (mode: Mode, key: 'rps' | 'p50' | 'p99'): number => median(results[mode].map((r) => r[key]));
+  const m = (mode: Mode, key: 'rps' | 'p50' | 'p99' | 'appCpu' | 'emuCpu'): number => median(results[mode].map((r) => r[key]));
   const rpsRatio = m('healthy', 'rps') / m('baseline', 'rps');
   const p99Ratio = m('hanging', 'p99') / m('baseline', 'p99');
   const cpuPerCall = (1 / m('healthy', 'rps') - 1 / m('baseline', 'rps')) * 1e6;
-  const line = (mode: Mode): string => `${fmt(m(mode, 'rps'))} req/s, p50 ${fmt(m(mode, 'p50'), 2)} ms, p99 ${fmt(m(mode, 'p99'), 2)} ms`;
+  const line = (mode: Mode): string =>
+    `${fmt(m(mode, 'rps'))} req/s, p50 ${fmt(m(mode, 'p50'), 2)} ms, p99 ${fmt(m(mode, 'p99'), 2)} ms; CPU/request: app ${fmt(m(mode, 'appCpu'))} µs, emulator ${fmt(m(mode, 'emuCpu'))} µs`;
+  const cpuRatio = m('baseline', 'appCpu') / m('healthy', 'appCpu');
   table(
     `Host overhead: Express app, one req.cio.track() per request vs none (autocannon on loopback, ${CONNECTIONS} connections, ` +
       `${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, a fresh app process per run; median of ${runs})`,
@@ -200,6 +215,7 @@ export async function benchHostOverhead(runs = 3): Promise<boolean> {
       ['hanging / baseline p99', `${fmt(p99Ratio, 2)} (target <= 1.1: ${verdict(p99Ratio <= 1.1)})`],
       ['hanging / healthy p99', `${fmt(m('hanging', 'p99') / m('healthy', 'p99'), 2)} (the hang itself, both with the middleware)`],
       ['app time per tracked request', `${fmt(cpuPerCall)} µs (1/healthy rps - 1/baseline rps)`],
+      ['app CPU per request, baseline / healthy', `${fmt(cpuRatio, 3)} (the app's own cost alone: its CPU, not the machine's; ${fmt(m('healthy', 'appCpu') - m('baseline', 'appCpu'))} µs per call)`],
     ],
   );
   return rpsRatio >= 0.95 && p99Ratio <= 1.1;

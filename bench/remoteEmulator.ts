@@ -8,6 +8,8 @@ export interface RemoteEmulator {
   appUrl: string;
   /** Sends `hang` (every request hangs from now on) or `clear` (no more faults); resolves once applied. */
   command(name: 'hang' | 'clear'): Promise<void>;
+  /** CPU time the emulator process has used so far, in µs. */
+  cpu(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,19 @@ export function startRemoteEmulator(): Promise<RemoteEmulator> {
             };
             child.stdout.on('data', onData);
             child.stdin.write(`${name}\n`);
+          }),
+        cpu: () =>
+          new Promise<number>((done) => {
+            let got = '';
+            const onData = (d: Buffer): void => {
+              got += d.toString();
+              const m = /CPU (\d+)\n/.exec(got);
+              if (!m) return;
+              child.stdout.off('data', onData);
+              done(Number(m[1]));
+            };
+            child.stdout.on('data', onData);
+            child.stdin.write('cpu\n');
           }),
         close: () =>
           new Promise<void>((done) => {
