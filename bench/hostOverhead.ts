@@ -105,7 +105,7 @@ async function serve(withCio: boolean, trackUrl: string): Promise<void> {
 /** Starts an app process and resolves its URL and a way to read its figures and stop it. */
 async function startApp(withCio: boolean, trackUrl: string): Promise<{ url: string; stats(): Promise<Record<string, number>>; stop(): Promise<void> }> {
   const script = fileURLToPath(import.meta.url);
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', script, 'serve', withCio ? 'cio' : 'baseline', trackUrl], {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...process.execArgv, script, 'serve', withCio ? 'cio' : 'baseline', trackUrl], {
     stdio: 'pipe',
   });
   let out = '';

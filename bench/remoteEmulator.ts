@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** An emulator running in a child process (see emulatorProcess.ts). */
@@ -15,8 +16,10 @@ export interface RemoteEmulator {
 
 /** Starts the emulator in a child process and resolves once it listens. */
 export function startRemoteEmulator(): Promise<RemoteEmulator> {
-  const script = fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url));
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' });
+  // Compiled (npm run bench) or through tsx: the child runs the same way as this process.
+  const self = fileURLToPath(import.meta.url);
+  const script = join(dirname(self), `emulatorProcess${extname(self)}`);
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...process.execArgv, script], { stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('exit', (code) => reject(new Error(`emulator process exited (${code})`)));
