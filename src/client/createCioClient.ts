@@ -260,7 +260,7 @@ class ResilientCioClient {
         eventId = withId.id;
       }
       const single = () =>
-        this.#pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#sdk, sendArgs)), {
+        this.#pipeline.run(() => spec.invoke(this.#sdk, sendArgs), {
           repeatable: spec.repeatable,
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,

@@ -184,7 +184,10 @@ export class Pipeline {
     return this.#breaker.isolate();
   }
 
-  /** Runs `fn` under every policy. `fn` gets an AbortSignal and must reject on failure. */
+  /**
+   * Runs `fn` under every policy. `fn` gets an AbortSignal and must reject on failure; a synchronous
+   * throw counts as a rejection (the timeout policy calls `fn` inside an async function).
+   */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RunOptions): Promise<RunOutcome<T>> {
     // A call that may be deferred and would not be sent now (open circuit, rate limit) skips the
     // policies altogether: the cheap path of every call during an outage or a burst.

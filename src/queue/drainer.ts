@@ -233,7 +233,7 @@ export class Drainer {
   #replayOne(entry: QueueEntry): Promise<RunOutcome<unknown>> {
     const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
     if (spec) {
-      return this.#d.pipeline.run(() => Promise.resolve().then(() => spec.invoke(this.#d.sdk, entry.args)), {
+      return this.#d.pipeline.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
       });
