@@ -37,6 +37,12 @@ const BUSY: BatchedOutcome = Object.freeze({
   error: new CioError('RATE_LIMITED', 'every batch request is still waiting for Customer.io; the call was not sent now', true),
 });
 
+let captured: ((outcome: BatchedOutcome) => void) | undefined;
+/** A promise executor that keeps no per-call closure: the caller takes `captured` right after. */
+const capture = (resolve: (outcome: BatchedOutcome) => void): void => {
+  captured = resolve;
+};
+
 /** Bytes of the batch envelope `{"batch":[...]}` around the operations. */
 const ENVELOPE_BYTES = 16;
 
@@ -88,23 +94,25 @@ export class Batcher {
     if (bytes === undefined) return undefined;
     if (this.#bytes + bytes > BATCH_BYTES) this.flush();
     if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > BATCH_BYTES) return Promise.resolve(BUSY); // still there: no slot free
-    return new Promise<BatchedOutcome>((resolve) => {
-      this.#items.push({ op, resolve, alone });
-      this.#bytes += bytes;
-      if (this.#items.length >= this.#settings.maxItems) this.flush();
-      else if (this.#hurried > 0) {
-        if (!this.#soon) {
-          this.#soon = true;
-          queueMicrotask(() => {
-            this.#soon = false;
-            this.flush();
-          });
-        }
-      } else if (this.#timer === undefined) {
-        this.#timer = setTimeout(() => this.flush(), this.#settings.maxDelayMs);
-        this.#timer.unref();
+    const outcome = new Promise<BatchedOutcome>(capture);
+    const resolve = captured!;
+    captured = undefined;
+    this.#items.push({ op, resolve, alone });
+    this.#bytes += bytes;
+    if (this.#items.length >= this.#settings.maxItems) this.flush();
+    else if (this.#hurried > 0) {
+      if (!this.#soon) {
+        this.#soon = true;
+        queueMicrotask(() => {
+          this.#soon = false;
+          this.flush();
+        });
       }
-    });
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), this.#settings.maxDelayMs);
+      this.#timer.unref();
+    }
+    return outcome;
   }
 
   /**

@@ -9,7 +9,7 @@ import { createRedactor, credentialSecrets, type Redactor } from '../policies/re
 import { Drainer, type RegisteredReplay } from '../queue/drainer.js';
 import { memoryQueue } from '../queue/memoryQueue.js';
 import { toBatchOp } from '../queue/toBatchOperation.js';
-import { Batcher } from './batcher.js';
+import { Batcher, type BatchedOutcome } from './batcher.js';
 import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
 import { validateCall } from '../validation/validateCall.js';
 import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
@@ -35,6 +35,41 @@ function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: u
   return { args, options };
 }
 
+/** What {@link ResilientCioClient} knows of a call between its idempotency guard and its outcome. */
+interface GuardContext {
+  storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined;
+  repeatable: boolean;
+  reportedKey: string;
+  explicitKey: boolean;
+  eventId?: string | undefined;
+}
+
+/** The fields every result of a call starts with. */
+type ResultBase = { operation: string; idempotencyKey: string; eventId?: string };
+
+/** A batched call waiting to be taken in. */
+interface Intake {
+  operation: OperationName;
+  raw: readonly unknown[];
+  settle: (result: CioResult | Promise<CioResult>) => void;
+}
+
+/** Whether a call asks to be batched (`{ batch: true }` in its call options). */
+function isBatched(operation: OperationName, raw: readonly unknown[]): boolean {
+  try {
+    const last = raw[OPERATIONS[operation].arity];
+    return typeof last === 'object' && last !== null && (last as CallOptions).batch === true;
+  } catch {
+    return false; // options that throw when read: the call reports it at once
+  }
+}
+
+let captured: ((result: CioResult | Promise<CioResult>) => void) | undefined;
+/** A promise executor that keeps no per-call closure: the caller takes `captured` right after. */
+const capture = (resolve: (result: CioResult | Promise<CioResult>) => void): void => {
+  captured = resolve;
+};
+
 class ResilientCioClient {
   readonly logger;
   readonly #options: NormalizedOptions;
@@ -53,6 +88,8 @@ class ResilientCioClient {
   #statsAt = 0;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
+  /** Batched calls waiting for {@link #drainIntake}, in call order. */
+  #intake: Intake[] = [];
 
   constructor(input: CioClientOptions) {
     const o = (this.#options = normalizeOptions(input));
@@ -168,6 +205,7 @@ class ResilientCioClient {
   async flush(options: DrainOptions = {}): Promise<FlushResult> {
     const timeoutMs = checkTimeout('flush', options);
     if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
+    this.#drainIntake();
     const relax = this.#batcher?.hurry();
     try {
       await this.#settle(timeoutMs);
@@ -181,6 +219,7 @@ class ResilientCioClient {
   close(options: DrainOptions = {}): Promise<FlushResult> {
     if (this.#closing) return this.#closing;
     const timeoutMs = checkTimeout('close', options);
+    this.#drainIntake(); // calls made before close() are taken as before
     this.#closed = true;
     this.#closing = (async () => {
       const started = Date.now();
@@ -241,8 +280,32 @@ class ResilientCioClient {
     return result.then((r) => (ran ? { ...r, value: value as T } : r));
   }
 
-  /** One Customer.io operation, end to end. Never rejects, never throws. */
+  /**
+   * One Customer.io operation. A batched call (it waits for its batch anyway) is taken in once the
+   * current tick's code has run, with every other batched call made in it, in one loop: under load
+   * the validation, key and batch code then runs hot instead of once between two HTTP requests.
+   */
   #call(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
+    if (this.#batcher === undefined || !isBatched(operation, raw)) return this.#take(operation, raw);
+    const result = new Promise<CioResult>(capture);
+    const settle = captured!;
+    captured = undefined;
+    if (this.#intake.push({ operation, raw, settle }) === 1) setImmediate(this.#drainLater);
+    return result;
+  }
+
+  readonly #drainLater = (): void => this.#drainIntake();
+
+  /** Takes in the batched calls waiting, in call order. */
+  #drainIntake(): void {
+    const calls = this.#intake;
+    if (calls.length === 0) return;
+    this.#intake = [];
+    for (const c of calls) c.settle(this.#take(c.operation, c.raw));
+  }
+
+  /** One Customer.io operation, end to end. Never rejects, never throws. */
+  #take(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
     try {
       const spec = OPERATIONS[operation];
       const { args, options } = splitArgs(operation, raw);
@@ -295,56 +358,106 @@ class ResilientCioClient {
   #guarded(
     operation: string,
     storeKey: string,
-    send: () => Promise<{ ok: true; attempts: number } | { ok: false; error: CioError; attempts: number }>,
-    ctx: {
-      storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined;
-      repeatable: boolean;
-      reportedKey: string;
-      explicitKey: boolean;
-      eventId?: string | undefined;
-    },
+    send: () => Promise<BatchedOutcome>,
+    ctx: GuardContext,
   ): Promise<CioResult> {
-    const base = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
+    const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
     if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
     const running = this.#inFlight.get(storeKey);
     if (running) return running.then(() => this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
 
-    const work = (async (): Promise<CioResult> => {
-      const store = this.#idempotency;
-      if (store) {
+    const store = this.#idempotency;
+    let reserved: boolean | Promise<boolean> = true;
+    if (store) {
+      try {
+        const ttl = this.#options.idempotency || DEFAULTS.idempotency;
+        reserved = store.reserve(storeKey, ctx.explicitKey ? ttl.ttlMs : ttl.derivedTtlMs);
+      } catch (err) {
+        this.#storeFailed(operation, err); // reserved stays true
+      }
+    }
+    let work: Promise<CioResult>;
+    const done = (): void => {
+      this.#inFlight.delete(storeKey);
+      this.#pending.delete(work);
+    };
+    if (typeof reserved === 'boolean') {
+      // A store that answers at once (the in-memory one), or none: straight to `send`, and one
+      // promise for the whole call (no waiting a microtask for the store, no extra chain links).
+      if (!reserved) return Promise.resolve(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
+      let sending: Promise<BatchedOutcome>;
+      try {
+        sending = send();
+      } catch (err) {
+        return Promise.resolve(this.#crashed(base, started, err));
+      }
+      work = sending.then(
+        (outcome) => {
+          const result = this.#settled(operation, storeKey, outcome, ctx, base, started);
+          if (result instanceof Promise) void result.then(done, done);
+          else done();
+          return result;
+        },
+        (err: unknown) => {
+          done();
+          return this.#crashed(base, started, err);
+        },
+      );
+    } else {
+      const reserving = reserved;
+      work = (async (): Promise<CioResult> => {
         let fresh: boolean;
         try {
-          const ttl = this.#options.idempotency || DEFAULTS.idempotency;
-          fresh = await store.reserve(storeKey, ctx.explicitKey ? ttl.ttlMs : ttl.derivedTtlMs);
+          fresh = await reserving;
         } catch (err) {
-          // A shared store that is down must not stop delivery: send, and let Customer.io's ULID de-duplication help.
-          this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
+          this.#storeFailed(operation, err);
           fresh = true;
         }
         if (!fresh) return this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started);
-      }
-      const outcome = await send();
+        return this.#settled(operation, storeKey, await send(), ctx, base, started);
+      })().catch((err: unknown) => this.#crashed(base, started, err));
+      void work.then(done, done);
+    }
+    this.#inFlight.set(storeKey, work);
+    this.#pending.add(work);
+    return work;
+  }
+
+  /** A shared store that is down must not stop delivery: send, and let Customer.io's ULID de-duplication help. */
+  #storeFailed(operation: string, err: unknown): void {
+    this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
+  }
+
+  /** What a send's outcome makes of a call: `sent`, or what {@link #onFailure} decides. Never throws or rejects. */
+  #settled(
+    operation: string,
+    storeKey: string,
+    outcome: BatchedOutcome,
+    ctx: GuardContext,
+    base: ResultBase,
+    started: number,
+  ): CioResult | Promise<CioResult> {
+    try {
       if (outcome.ok) {
         if (this.#emitter.listenerCount('sent') > 0) {
           this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
         }
         return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts }, started);
       }
-      const result = await this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx);
-      return this.#finish({ ...base, ...result }, started);
-    })().catch((err: unknown) => {
-      const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
-      return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
-    });
-    this.#inFlight.set(storeKey, work);
-    this.#pending.add(work);
-    const done = (): void => {
-      this.#inFlight.delete(storeKey);
-      this.#pending.delete(work);
-    };
-    void work.then(done, done);
-    return work;
+      return this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx).then(
+        (result) => this.#finish({ ...base, ...result }, started),
+        (err: unknown) => this.#crashed(base, started, err),
+      );
+    } catch (err) {
+      return this.#crashed(base, started, err);
+    }
+  }
+
+  /** The `failed` result of a call that threw where nothing should. */
+  #crashed(base: ResultBase, started: number, err: unknown): CioResult {
+    const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
+    return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
   }
 
   async #onFailure(

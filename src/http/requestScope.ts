@@ -240,7 +240,7 @@ export class RequestScopedClient implements ScopedCioClient {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    for (const call of held) void this.#dispatch(call).then(call.resolve);
+    for (const call of held) this.#deliver(call, call.resolve!);
   }
 
   #log(operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void {
@@ -256,14 +256,24 @@ export class RequestScopedClient implements ScopedCioClient {
     return { status: 'failed', operation, idempotencyKey: key, attempts: 0, error: new CioError('UNKNOWN', `${operation} could not be dispatched`, false) };
   }
 
-  #dispatch(call: Call): Promise<CioResult> {
+  /** Hands the call to the client; `settle` gets its outcome (a `failed` result if the client threw or rejected). */
+  #deliver(call: Call, settle: (result: CioResult) => void): void {
     const client = this.client;
     try {
       const method = client[call.operation] as (...a: unknown[]) => Promise<CioResult>;
-      return Promise.resolve(method.apply(client, call.clientArgs())).catch((err: unknown) => this.#failed(call.operation, call.reportedKey, err));
+      // One link on the client's promise (it never rejects; a wrapped client might).
+      Promise.resolve(method.apply(client, call.clientArgs())).then(settle, (err: unknown) => settle(this.#failed(call.operation, call.reportedKey, err)));
     } catch (err) {
-      return Promise.resolve(this.#failed(call.operation, call.reportedKey, err));
+      settle(this.#failed(call.operation, call.reportedKey, err));
     }
+  }
+
+  #dispatch(call: Call): Promise<CioResult> {
+    const delivered = new Promise<CioResult>(capture);
+    const settle = captured!;
+    captured = undefined;
+    this.#deliver(call, settle);
+    return delivered;
   }
 
   /** Never throws: a failure here is reported as a `failed` result, never to the request. */

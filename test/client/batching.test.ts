@@ -160,6 +160,23 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
     expect(h.emu.operations).to.have.length(1);
   });
 
+  it('keeps the idempotency guard between a batched call and a plain one made in the same tick', async () => {
+    const cio = h.client({ batch: { maxDelayMs: 10, maxItems: 100 } });
+    const results = await Promise.all([cio.track('u1', { name: 'a' }, B), cio.track('u1', { name: 'a' })]);
+    expect(results.map((r) => r.status).sort()).to.deep.equal(['duplicate', 'sent']);
+    expect(h.emu.operations).to.have.length(1);
+  });
+
+  it('sends the batched calls made just before close(); one made after it fails as closed', async () => {
+    const cio = h.client({ batch: { maxDelayMs: 60_000, maxItems: 100 } });
+    const calls = [cio.track('u1', { name: 'a' }, B), cio.identify('u2', { x: 1 }, B)];
+    await cio.close({ timeoutMs: 5_000 });
+    expect((await Promise.all(calls)).map((r) => r.status)).to.deep.equal(['sent', 'sent']);
+    const late = await cio.track('u1', { name: 'b' }, B);
+    expect([late.status, late.error?.code]).to.deep.equal(['failed', 'CLOSED']);
+    expect(h.emu.operations.map((o) => o.operation)).to.deep.equal(['track', 'identify']);
+  });
+
   it('checks the batch options: typed errors naming the option', () => {
     const make = (batch: unknown) => () => createCioClient({ ...CREDS, batch: batch as never });
     expect(make('yes')).to.throw(TypeError, /batch must be an object or false, got "yes"/);
