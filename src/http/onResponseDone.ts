@@ -11,21 +11,15 @@ export function responseOver(res: ServerResponse): boolean {
 }
 
 /**
- * Calls `done(arg)` once, when the response has finished (`'finish'`) or its connection closed
- * first (`'close'`: a client that disconnected, a handler that destroyed the socket). Calls it at
- * once when the response is already over (see {@link responseOver}).
+ * Calls `done(arg)` once, when the response is over: its `'close'`, which Node emits for every
+ * server response, right after `'finish'` (in the next tick) or when its connection closed first
+ * (a client that disconnected, a handler that destroyed the socket). One listener, added once.
+ * Calls it at once when the response is already over (see {@link responseOver}).
  */
 export function onResponseDone<T>(res: ServerResponse, done: (arg: T) => void, arg: T): void {
   if (responseOver(res)) {
     done(arg);
     return;
   }
-  const once = (): void => {
-    // Both listeners go before `done` runs, so neither event can call it again.
-    res.off('finish', once);
-    res.off('close', once);
-    done(arg);
-  };
-  res.on('finish', once);
-  res.on('close', once);
+  res.on('close', () => done(arg));
 }

@@ -117,23 +117,46 @@ function setIdempotencyKey(target: object, value: unknown): void {
   Object.defineProperty(target, 'idempotencyKey', { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`. */
-function placeholder(call: Call, delivered: Promise<CioResult>): DeferredResult {
-  const result: CioResult = call.known
-    ? { status: 'queued', operation: call.operation, idempotencyKey: call.reportedKey, attempts: 0 }
-    : {
-        status: 'queued',
-        operation: call.operation,
-        // Enumerable and in its usual place; derived (once) only when read.
-        get idempotencyKey(): string {
-          return call.reportedKey;
-        },
-        set idempotencyKey(value: string) {
-          setIdempotencyKey(this, value);
-        },
-        attempts: 0,
-      };
-  return withDelivered(result, delivered);
+/**
+ * The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`,
+ * own enumerable properties in that order (as a plain object would have them), and `delivered`, a
+ * getter on the prototype: it shows in neither JSON, `Object.keys`, spread nor deep equality, and
+ * costs no property definition per call.
+ */
+class Placeholder implements DeferredResult {
+  status = 'queued' as const;
+  operation: OperationName;
+  declare idempotencyKey: string;
+  declare attempts: number;
+  readonly #delivered: Promise<CioResult>;
+  readonly #call: Call;
+
+  /** The accessor of a key not derived yet: one getter/setter pair shared by every placeholder. */
+  static readonly #lazyKey: PropertyDescriptor = {
+    get(this: Placeholder): string | undefined {
+      return #call in this ? this.#call.reportedKey : undefined;
+    },
+    set(this: Placeholder, value: unknown): void {
+      setIdempotencyKey(this, value);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(call: Call, delivered: Promise<CioResult>) {
+    this.operation = call.operation;
+    this.#delivered = delivered;
+    this.#call = call;
+    if (call.known) this.idempotencyKey = call.reportedKey;
+    // Enumerable and in its usual place; derived (once) only when read.
+    else Object.defineProperty(this, 'idempotencyKey', Placeholder.#lazyKey);
+    this.attempts = 0;
+  }
+
+  /** The real outcome, once the call has been handed to the client. Never rejects. */
+  get delivered(): Promise<CioResult> {
+    return this.#delivered;
+  }
 }
 
 let captured: ((result: CioResult) => void) | undefined;
@@ -314,7 +337,7 @@ export class RequestScopedClient implements ScopedCioClient {
       call.resolve = captured;
       captured = undefined;
       (this.#held ??= []).push(call);
-      return withDelivered(Promise.resolve(placeholder(call, delivered)), delivered);
+      return withDelivered(Promise.resolve<DeferredResult>(new Placeholder(call, delivered)), delivered);
     } catch (err) {
       return settledCall(Promise.resolve(this.#failed(operation, '', err)));
     }
