@@ -33,7 +33,7 @@ export type CioKoaHealthRouterOptions = CioHealthRouterOptions<CioKoaContext>;
  * Sets `ctx.cio`, a request-scoped client: its calls are held and handed to `client` once the
  * response has finished or the connection closed (so also when a middleware throws or the client
  * disconnects). Koa writes the response after the middleware chain has returned, so the calls wait
- * for the response's own `finish`/`close` rather than for `next()`. Awaiting a call inside a
+ * for the response's own end (its `close`) rather than for `next()`. Awaiting a call inside a
  * middleware resolves at once and never deadlocks; the response is never delayed, failed or
  * changed. The `Idempotency-Key` header scopes the calls' idempotency keys. Throws a `TypeError`
  * at once for invalid options.
