@@ -50,18 +50,9 @@ type ResultBase = { operation: string; idempotencyKey: string; eventId?: string 
 /** A batched call waiting to be taken in. */
 interface Intake {
   operation: OperationName;
-  raw: readonly unknown[];
+  args: unknown[];
+  options: CallOptions;
   settle: (result: CioResult | Promise<CioResult>) => void;
-}
-
-/** Whether a call asks to be batched (`{ batch: true }` in its call options). */
-function isBatched(operation: OperationName, raw: readonly unknown[]): boolean {
-  try {
-    const last = raw[OPERATIONS[operation].arity];
-    return typeof last === 'object' && last !== null && (last as CallOptions).batch === true;
-  } catch {
-    return false; // options that throw when read: the call reports it at once
-  }
 }
 
 let captured: ((result: CioResult | Promise<CioResult>) => void) | undefined;
@@ -286,11 +277,18 @@ class ResilientCioClient {
    * the validation, key and batch code then runs hot instead of once between two HTTP requests.
    */
   #call(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
-    if (this.#batcher === undefined || !isBatched(operation, raw)) return this.#take(operation, raw);
+    let args: unknown[];
+    let options: CallOptions;
+    try {
+      ({ args, options } = splitArgs(operation, raw));
+    } catch (err) {
+      return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err)); // call options whose getters throw
+    }
+    if (this.#batcher === undefined || options.batch !== true) return this.#take(operation, args, options);
     const result = new Promise<CioResult>(capture);
     const settle = captured!;
     captured = undefined;
-    if (this.#intake.push({ operation, raw, settle }) === 1) setImmediate(this.#drainLater);
+    if (this.#intake.push({ operation, args, options, settle }) === 1) setImmediate(this.#drainLater);
     return result;
   }
 
@@ -301,14 +299,13 @@ class ResilientCioClient {
     const calls = this.#intake;
     if (calls.length === 0) return;
     this.#intake = [];
-    for (const c of calls) c.settle(this.#take(c.operation, c.raw));
+    for (const c of calls) c.settle(this.#take(c.operation, c.args, c.options));
   }
 
   /** One Customer.io operation, end to end. Never rejects, never throws. */
-  #take(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
+  #take(operation: OperationName, args: unknown[], options: CallOptions): Promise<CioResult> {
     try {
       const spec = OPERATIONS[operation];
-      const { args, options } = splitArgs(operation, raw);
       const invalid = validateCall(operation, args);
       if (invalid) {
         return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: options.idempotencyKey ?? '', attempts: 0, error: invalid }));
@@ -349,8 +346,7 @@ class ResilientCioClient {
         },
       );
     } catch (err) {
-      const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
-      return Promise.resolve(this.#finish({ status: 'failed', operation, idempotencyKey: '', attempts: 0, error }));
+      return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err));
     }
   }
 
