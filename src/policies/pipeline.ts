@@ -93,6 +93,12 @@ export class Pipeline {
   readonly #retrySafe: RetryPolicy;
   readonly #retryAll: RetryPolicy;
   readonly #disposers: Array<{ dispose(): void }> = [];
+  /**
+   * Who hears a retry: the retry policies are shared by every call and report every call's retries
+   * to every listener, so one listener per policy looks up the run an error was thrown by (a run
+   * registers each error its attempt throws). No listener is added or removed per call.
+   */
+  readonly #retryOwners = new WeakMap<object, (delayMs: number, error: CioError) => void>();
   #failureCount = 0;
   #lastFailure: number | null = null;
   #lastError: CioError | undefined;
@@ -138,6 +144,14 @@ export class Pipeline {
       (err.retryAfterMs === undefined || err.retryAfterMs <= maxRetryAfter);
     this.#retryAll = retry(handleWhen((e) => retryable(e, true)), { maxAttempts: retries, backoff });
     this.#retrySafe = retry(handleWhen((e) => retryable(e, false)), { maxAttempts: retries, backoff });
+    for (const policy of [this.#retryAll, this.#retrySafe]) {
+      this.#disposers.push(
+        policy.onRetry((e) => {
+          if (!('error' in e) || !(e.error instanceof CioError)) return;
+          this.#retryOwners.get(e.error)?.(e.delay, e.error);
+        }),
+      );
+    }
   }
 
   /** Current circuit state. */
@@ -196,16 +210,8 @@ export class Pipeline {
       if (early) return { ok: false, error: early, attempts: 0 };
     }
     let attempts = 0;
-    /** What this run's last attempt threw: the retry policy is shared, so its events are told apart by it. */
-    let lastThrown: unknown;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
     const onRetry = opts.onRetry;
-    const listener = onRetry
-      ? policy.onRetry((e) => {
-          // The policy reports every run's retries to every listener: only this run's own count.
-          if ('error' in e && e.error instanceof CioError && e.error === lastThrown) onRetry(attempts + 1, e.delay, e.error);
-        })
-      : undefined;
     const guarded = async (): Promise<T> => {
       if (this.#bucket) await this.#bucket.take();
       attempts++;
@@ -230,8 +236,10 @@ export class Pipeline {
         if (opts.canDefer && this.#overRate()) throw rateLimited();
         return this.#breaker ? await this.#breaker.execute(guarded) : await guarded();
       } catch (err) {
-        lastThrown = err instanceof BrokenCircuitError ? new CioCircuitOpenError() : err;
-        throw lastThrown;
+        const thrown = err instanceof BrokenCircuitError ? new CioCircuitOpenError() : err;
+        // Only this run hears the retry of what its own attempt threw (each failure is a new error).
+        if (onRetry && thrown instanceof CioError) this.#retryOwners.set(thrown, (delayMs, error) => onRetry(attempts + 1, delayMs, error));
+        throw thrown;
       }
     };
     try {
@@ -239,8 +247,6 @@ export class Pipeline {
       return { ok: true, value, attempts };
     } catch (err) {
       return { ok: false, error: classifyError(err, this.#redact), attempts };
-    } finally {
-      listener?.dispose();
     }
   }
 
