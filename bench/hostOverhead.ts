@@ -2,7 +2,10 @@
  * Host overhead: what one tracking call per request costs an Express app. The app answers
  * `GET /` with a small JSON body; the "with" app also mounts `cioMiddleware` and calls
  * `req.cio.track(...)` in every request, the baseline app makes no Customer.io call at all (a
- * handler that does nothing else is the worst case for the ratio). Each app runs in its own
+ * handler that does nothing else is the worst case for the ratio). A third app, the floor, sends
+ * the same calls in the least costly way there is (pushed to an array, one bare SDK batch request
+ * every 20 ms: no checks, keys, idempotency, policies, queue or request scope), to show what any
+ * sender costs on this machine. Each app runs in its own
  * process, fresh for every run (no run inherits another's queue or circuit), the emulator in
  * another, autocannon in this one; the client has its defaults (rate limit 100 req/s, memory
  * queue), pointed at the emulator. Runs rotate between the apps so drift hits them alike.
@@ -17,6 +20,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { BatchOperation } from 'customerio-node';
 import { fmt, median, percentile, table, verdict } from './stats.js';
 import { startRemoteEmulator, type RemoteEmulator } from './remoteEmulator.js';
 
@@ -37,7 +41,10 @@ const CONNECTIONS = 10;
 const WARMUP_SECONDS = 1;
 const SECONDS = 4;
 
-type Mode = 'baseline' | 'healthy' | 'hanging';
+type Mode = 'baseline' | 'floor' | 'healthy' | 'hanging';
+
+/** What an app process runs: no Customer.io call, the least any sender must do, or this package. */
+type AppKind = 'baseline' | 'floor' | 'cio';
 
 /** One measured run. */
 interface Run {
@@ -52,8 +59,8 @@ interface Run {
   emuCpu: number;
 }
 
-/** Child role: serve the app (`cio` or `baseline`) until stdin closes; `stats` on stdin prints the call outcomes, requests served and CPU used. */
-async function serve(withCio: boolean, trackUrl: string): Promise<void> {
+/** Child role: serve the app of `kind` until stdin closes; `stats` on stdin prints the call outcomes, requests served and CPU used. */
+async function serve(kind: AppKind, trackUrl: string): Promise<void> {
   const { default: express } = await import('express');
   const app = express();
   const outcomes: Record<string, number> = {};
@@ -63,7 +70,37 @@ async function serve(withCio: boolean, trackUrl: string): Promise<void> {
     served++;
     next();
   });
-  if (withCio) {
+  if (kind === 'floor') {
+    // The floor: what sending the same calls costs with no checks, no key, no idempotency, no
+    // policies, no queue and no request scope: each call is pushed as a v2 operation and one
+    // customerio-node batch request goes every 20 ms (the package's default window), unawaited.
+    const { TrackClient } = await import('customerio-node');
+    const sdk = new TrackClient('s', 'k', { url: trackUrl, retry: { maxRetries: 0 } });
+    let pending: BatchOperation[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const send = (): void => {
+      timer = undefined;
+      const batch = pending;
+      pending = [];
+      sdk.batch(batch).then(
+        () => void (outcomes['sent'] = (outcomes['sent'] ?? 0) + batch.length),
+        () => void (outcomes['failed'] = (outcomes['failed'] ?? 0) + batch.length),
+      );
+    };
+    const track = (id: string, event: { name: string; data: Record<string, unknown> }): void => {
+      pending.push({ type: 'person', identifiers: { id }, action: 'event', name: event.name, attributes: event.data });
+      if (pending.length >= 100) {
+        clearTimeout(timer);
+        send();
+      } else timer ??= setTimeout(send, 20);
+    };
+    let n = 0;
+    app.get('/', (_req, res) => {
+      n++;
+      track(`user-${n % 1000}`, { name: 'page_viewed', data: { path: '/', n } });
+      res.json({ ok: true });
+    });
+  } else if (kind === 'cio') {
     const { createCioClient, silentLogger } = await import('../src/index.js');
     const { cioMiddleware } = await import('../src/http/express.js');
     const cio = createCioClient({ siteId: 's', apiKey: 'k', trackUrl, logger: silentLogger });
@@ -103,9 +140,9 @@ async function serve(withCio: boolean, trackUrl: string): Promise<void> {
 }
 
 /** Starts an app process and resolves its URL and a way to read its figures and stop it. */
-async function startApp(withCio: boolean, trackUrl: string): Promise<{ url: string; stats(): Promise<Record<string, number>>; stop(): Promise<void> }> {
+async function startApp(kind: AppKind, trackUrl: string): Promise<{ url: string; stats(): Promise<Record<string, number>>; stop(): Promise<void> }> {
   const script = fileURLToPath(import.meta.url);
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...process.execArgv, script, 'serve', withCio ? 'cio' : 'baseline', trackUrl], {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...process.execArgv, script, 'serve', kind, trackUrl], {
     stdio: 'pipe',
   });
   let out = '';
@@ -158,7 +195,7 @@ async function load(url: string, seconds: number): Promise<Pick<Run, 'rps' | 'p5
 /** One fresh app process, warmed up, then measured. For `hanging`, Customer.io hangs from before the app starts. */
 async function measure(mode: Mode, emu: RemoteEmulator): Promise<Run> {
   if (mode === 'hanging') await emu.command('hang');
-  const app = await startApp(mode !== 'baseline', emu.trackUrl);
+  const app = await startApp(mode === 'healthy' || mode === 'hanging' ? 'cio' : mode, emu.trackUrl);
   try {
     await load(app.url, WARMUP_SECONDS);
     const [before, emuBefore] = await Promise.all([app.stats(), emu.cpu()]);
@@ -189,10 +226,10 @@ function mix(runs: Run[]): string {
 /** Runs the host overhead benchmark and prints its figures. Returns whether both targets are met. */
 export async function benchHostOverhead(runs = 3): Promise<boolean> {
   const emu = await startRemoteEmulator();
-  const results: Record<Mode, Run[]> = { baseline: [], healthy: [], hanging: [] };
+  const results: Record<Mode, Run[]> = { baseline: [], floor: [], healthy: [], hanging: [] };
   try {
     for (let i = 0; i < runs; i++) {
-      for (const mode of ['baseline', 'healthy', 'hanging'] as const) results[mode].push(await measure(mode, emu));
+      for (const mode of ['baseline', 'floor', 'healthy', 'hanging'] as const) results[mode].push(await measure(mode, emu));
     }
   } finally {
     await emu.close();
@@ -209,13 +246,16 @@ export async function benchHostOverhead(runs = 3): Promise<boolean> {
       `${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, a fresh app process per run; median of ${runs})`,
     [
       ['baseline (no Customer.io call)', line('baseline')],
+      ['floor: minimal sender, healthy', `${line('floor')}  [its calls: ${mix(results.floor)}]`],
       ['with middleware, Customer.io healthy', `${line('healthy')}  [its calls: ${mix(results.healthy)}]`],
       ['with middleware, Customer.io hanging', `${line('hanging')}  [its calls: ${mix(results.hanging)}]`],
       ['healthy / baseline requests/s', `${fmt(rpsRatio, 3)} (target >= 0.95: ${verdict(rpsRatio >= 0.95)})`],
+      ['floor / baseline requests/s', `${fmt(m('floor', 'rps') / m('baseline', 'rps'), 3)} (what sending the calls at all costs here; healthy / floor: ${fmt(m('healthy', 'rps') / m('floor', 'rps'), 3)})`],
       ['hanging / baseline p99', `${fmt(p99Ratio, 2)} (target <= 1.1: ${verdict(p99Ratio <= 1.1)})`],
       ['hanging / healthy p99', `${fmt(m('hanging', 'p99') / m('healthy', 'p99'), 2)} (the hang itself, both with the middleware)`],
       ['app time per tracked request', `${fmt(cpuPerCall)} µs (1/healthy rps - 1/baseline rps)`],
       ['app CPU per request, baseline / healthy', `${fmt(cpuRatio, 3)} (the app's own cost alone: its CPU, not the machine's; ${fmt(m('healthy', 'appCpu') - m('baseline', 'appCpu'))} µs per call)`],
+      ['app CPU per call, floor', `${fmt(m('floor', 'appCpu') - m('baseline', 'appCpu'))} µs (baseline / floor by app CPU: ${fmt(m('baseline', 'appCpu') / m('floor', 'appCpu'), 3)})`],
     ],
   );
   return rpsRatio >= 0.95 && p99Ratio <= 1.1;
@@ -223,7 +263,7 @@ export async function benchHostOverhead(runs = 3): Promise<boolean> {
 
 const main = process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`;
 if (main && process.argv[2] === 'serve') {
-  await serve(process.argv[3] === 'cio', process.argv[4] ?? '');
+  await serve((process.argv[3] ?? 'baseline') as AppKind, process.argv[4] ?? '');
 } else if (main) {
   await benchHostOverhead();
 }

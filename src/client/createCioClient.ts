@@ -118,7 +118,7 @@ class ResilientCioClient {
       // A batch is one request: one token of the rate limit, one result for the breaker. Over the
       // rate or with the circuit open its calls go to the queue, as single calls do.
       this.#batcher = new Batcher(
-        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
+        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined, timesItself: true }),
         o.batch,
       );
     }
@@ -325,6 +325,7 @@ class ResilientCioClient {
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,
           onRetry: this.#retryListener(operation, reportedKey),
+          timesItself: true, // the SDK gives up at timeoutMs itself
         });
       const batcher = options.batch ? this.#batcher : undefined;
       const send = batcher

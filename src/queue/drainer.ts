@@ -176,7 +176,7 @@ export class Drainer {
   }
 
   async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
-    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
+    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false, timesItself: true });
     if (!outcome.ok) {
       if (!outcome.error.retryable && outcome.error.code === 'PERMANENT') {
         // The whole batch was refused (too large, malformed): each entry gets its own verdict.
@@ -236,6 +236,7 @@ export class Drainer {
       return this.#d.pipeline.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
+        timesItself: true,
       });
     }
     const replay = this.#d.replays.get(entry.operation);
