@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { CioClient } from '../client/CioClient.js';
+import { DERIVED_KEY, type TakenOptions } from '../client/takenOptions.js';
 import type { CallOptions, CioResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
@@ -30,10 +31,9 @@ export interface RequestScope {
  * make no Customer.io call, so building one is a single small allocation: the operations live once
  * on the prototype, the state in private fields (mutable although the instance is frozen), the
  * response listeners are attached by the first held call, and the list of held calls is made then
- * too. A call pays for what it needs: the snapshot of its arguments, and the derivation of its
- * idempotency key only when the key goes to the client (a header scope) or could not be derived
- * later from the snapshot; otherwise the client derives the key itself and the placeholder's
- * `idempotencyKey` derives the same key only if it is read.
+ * too. A call pays for what it needs: the snapshot of its arguments and its idempotency key, derived
+ * once from the snapshot and handed to the client with the call (the client does not derive it
+ * again); the placeholder is a plain object and the promise returned has `delivered` on its prototype.
  */
 
 /** One call of a scope: the arguments that go to the client and the key it is reported under. */
@@ -41,46 +41,27 @@ class Call {
   readonly operation: OperationName;
   /** The snapshot of the call's arguments (without options). */
   readonly args: unknown[];
-  /** The idempotency key handed to the client (a header scope's or the caller's), else `undefined`. */
-  readonly key: string | undefined;
+  /** The call options handed to the client (batched; the key, given or derived, if any). */
+  readonly options: TakenOptions;
+  /** The key the call is reported under (`''` if its arguments could not be read). */
+  readonly reportedKey: string;
   /** Settles the call's `delivered` promise while it is held. */
   resolve: ((result: CioResult) => void) | undefined = undefined;
-  #reported: string | undefined;
 
-  constructor(operation: OperationName, args: unknown[], key: string | undefined, reported: string | undefined) {
+  constructor(operation: OperationName, args: unknown[], options: TakenOptions, reportedKey: string) {
     this.operation = operation;
     this.args = args;
-    this.key = key;
-    this.#reported = reported;
+    this.options = options;
+    this.reportedKey = reportedKey;
   }
 
-  /** The arguments handed to the client: the snapshot, then the call options (batched, with the key if any). */
+  /** The arguments handed to the client: the snapshot, then the call options. */
   clientArgs(): unknown[] {
     const arity = OPERATION_ARITY[this.operation];
     const args = this.args.slice(0, arity);
     while (args.length < arity) args.push(undefined);
-    args.push(this.key === undefined ? BATCHED : { idempotencyKey: this.key, batch: true });
+    args.push(this.options);
     return args;
-  }
-
-  /** Whether the reported key is already known (no derivation left to do). */
-  get known(): boolean {
-    return this.#reported !== undefined;
-  }
-
-  /**
-   * The key the call is reported under: the one handed to the client, or else the one the client
-   * derives from the same arguments (derived here on first read; `''` if they cannot be read).
-   */
-  get reportedKey(): string {
-    if (this.#reported === undefined) {
-      try {
-        this.#reported = deriveIdempotencyKey(this.operation, this.args);
-      } catch {
-        this.#reported = '';
-      }
-    }
-    return this.#reported;
   }
 }
 
@@ -88,7 +69,7 @@ class Call {
  * The call options of a request-scoped call: it may wait a moment to go out with others in one
  * batch request (its result is not awaited by the request).
  */
-const BATCHED: CallOptions = Object.freeze({ batch: true });
+const BATCHED: TakenOptions = Object.freeze({ batch: true });
 
 /** Whether each value is a primitive (copied as is). */
 function plainPrimitives(values: readonly unknown[]): boolean {
@@ -99,22 +80,48 @@ function plainPrimitives(values: readonly unknown[]): boolean {
   return true;
 }
 
-function withDelivered<T extends object>(target: T, delivered: Promise<CioResult>): T & { readonly delivered: Promise<CioResult> } {
-  Object.defineProperty(target, 'delivered', { value: delivered, enumerable: false });
-  return target as T & { readonly delivered: Promise<CioResult> };
+let capturedResult: ((value: DeferredResult | PromiseLike<DeferredResult>) => void) | undefined;
+const captureResult = (resolve: (value: DeferredResult | PromiseLike<DeferredResult>) => void): void => {
+  capturedResult = resolve;
+};
+
+/**
+ * The promise a scoped call returns: a Promise whose `delivered` is a getter on the prototype (no
+ * property defined per call). Its `then` gives plain promises.
+ */
+class DeferredCallPromise extends Promise<DeferredResult> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  #delivered: Promise<CioResult> | undefined;
+
+  /** The real outcome, once the call has been handed to the client. Never rejects. */
+  get delivered(): Promise<CioResult> {
+    return this.#delivered!;
+  }
+
+  /** A promise of `value` whose `delivered` is `delivered`. */
+  static of(value: DeferredResult | Promise<DeferredResult>, delivered: Promise<CioResult>): DeferredCall {
+    const p = new DeferredCallPromise(captureResult);
+    const resolve = capturedResult!;
+    capturedResult = undefined;
+    p.#delivered = delivered;
+    resolve(value);
+    return p as DeferredCall;
+  }
 }
 
 /** A call that goes to the client at once: resolves with its real outcome. */
 function settledCall(delivered: Promise<CioResult>): DeferredCall {
-  return withDelivered(
-    delivered.then((r) => withDelivered({ ...r }, delivered)),
+  return DeferredCallPromise.of(
+    delivered.then((r) => {
+      const result = { ...r };
+      Object.defineProperty(result, 'delivered', { value: delivered, enumerable: false });
+      return result as DeferredResult;
+    }),
     delivered,
   );
-}
-
-/** Redefines a lazy `idempotencyKey` as the plain value written to it. */
-function setIdempotencyKey(target: object, value: unknown): void {
-  Object.defineProperty(target, 'idempotencyKey', { value, writable: true, enumerable: true, configurable: true });
 }
 
 /**
@@ -126,31 +133,14 @@ function setIdempotencyKey(target: object, value: unknown): void {
 class Placeholder implements DeferredResult {
   status = 'queued' as const;
   operation: OperationName;
-  declare idempotencyKey: string;
-  declare attempts: number;
+  idempotencyKey: string;
+  attempts = 0;
   readonly #delivered: Promise<CioResult>;
-  readonly #call: Call;
-
-  /** The accessor of a key not derived yet: one getter/setter pair shared by every placeholder. */
-  static readonly #lazyKey: PropertyDescriptor = {
-    get(this: Placeholder): string | undefined {
-      return #call in this ? this.#call.reportedKey : undefined;
-    },
-    set(this: Placeholder, value: unknown): void {
-      setIdempotencyKey(this, value);
-    },
-    enumerable: true,
-    configurable: true,
-  };
 
   constructor(call: Call, delivered: Promise<CioResult>) {
     this.operation = call.operation;
+    this.idempotencyKey = call.reportedKey;
     this.#delivered = delivered;
-    this.#call = call;
-    if (call.known) this.idempotencyKey = call.reportedKey;
-    // Enumerable and in its usual place; derived (once) only when read.
-    else Object.defineProperty(this, 'idempotencyKey', Placeholder.#lazyKey);
-    this.attempts = 0;
   }
 
   /** The real outcome, once the call has been handed to the client. Never rejects. */
@@ -316,16 +306,27 @@ export class RequestScopedClient implements ScopedCioClient {
       const given = raw[arity] as CallOptions | undefined;
       const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
       const scope = this.idempotencyScope;
-      let reported: string | undefined;
-      if (scope !== undefined) {
-        reported = scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
-      } else if (own !== undefined) {
-        reported = own;
-      } else if (!cloned) {
-        // Arguments that are not plain data may read differently later (or throw): derive now.
+      let reported: string;
+      let options: TakenOptions;
+      if (scope !== undefined || own !== undefined) {
+        reported = scope === undefined ? own! : scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
+        options = { idempotencyKey: reported, batch: true };
+      } else if (cloned) {
+        // The key of a snapshot is the key of what the client gets: it need not derive it again.
+        try {
+          reported = deriveIdempotencyKey(operation, args);
+          options = { batch: true, [DERIVED_KEY]: reported };
+        } catch {
+          reported = ''; // absurd nesting: the client's validation rejects the call, with its reason
+          options = BATCHED;
+        }
+      } else {
+        // Arguments that are not plain data may read differently later (or throw, failing the call
+        // here): the key is read now and the client derives its own from what it then reads.
         reported = deriveIdempotencyKey(operation, args);
+        options = BATCHED;
       }
-      const call = new Call(operation, args, scope !== undefined || own !== undefined ? reported : undefined, reported);
+      const call = new Call(operation, args, options, reported);
 
       if (!this.#over() && !this.#listening && this.#res !== undefined) {
         // The first held call of the request listens for the end of the response.
@@ -337,7 +338,7 @@ export class RequestScopedClient implements ScopedCioClient {
       call.resolve = captured;
       captured = undefined;
       (this.#held ??= []).push(call);
-      return withDelivered(Promise.resolve<DeferredResult>(new Placeholder(call, delivered)), delivered);
+      return DeferredCallPromise.of(new Placeholder(call, delivered), delivered);
     } catch (err) {
       return settledCall(Promise.resolve(this.#failed(operation, '', err)));
     }

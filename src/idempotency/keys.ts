@@ -9,10 +9,18 @@ export function stableStringify(value: unknown): string {
   return write(value, []) ?? 'undefined';
 }
 
+/** Characters JSON.stringify escapes (or may: any surrogate, since a lone one is escaped). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)` for a string; a short one with nothing to escape is just quoted (no call into the serializer). */
+function quote(s: string): string {
+  return s.length <= 64 && !NEEDS_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
 function write(v: unknown, ancestors: object[]): string | undefined {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -45,7 +53,7 @@ function write(v: unknown, ancestors: object[]): string | undefined {
     for (const key of keys) {
       const text = write((obj as Record<string, unknown>)[key], ancestors);
       if (text === undefined) continue;
-      out += (first ? '' : ',') + JSON.stringify(key) + ':' + text;
+      out += (first ? '' : ',') + quote(key) + ':' + text;
       first = false;
     }
     out += '}';

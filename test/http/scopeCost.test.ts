@@ -8,6 +8,7 @@ import type { CioResult } from '../../src/client/types.js';
 import * as cioExpress from '../../src/http/express.js';
 import * as cioKoa from '../../src/http/koa.js';
 import { OPERATION_NAMES } from '../../src/client/operations.js';
+import { DERIVED_KEY } from '../../src/client/takenOptions.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
 import { deriveIdempotencyKey } from '../../src/idempotency/keys.js';
 import { harness, type Harness } from '../helpers/setup.js';
@@ -164,6 +165,23 @@ describe('http: what the request scope costs (and that it behaves the same)', ()
     r.idempotencyKey = 'mine';
     expect(r.idempotencyKey).to.equal('mine');
     expect(Object.keys(r)).to.deep.equal(['status', 'operation', 'idempotencyKey', 'attempts']);
+  });
+
+  it('hands the key it derived from the snapshot to the client with the call; the returned promise has delivered on its prototype', async () => {
+    const seen: unknown[] = [];
+    const client = wrapClient(h.client(), (op, real) => (op === 'track' ? (...args) => (seen.push(args[2]), real(...args)) : undefined));
+    const scope = createRequestScope(client, { idempotencyScope: undefined, personId: undefined });
+    const call = scope.cio.track('u1', { name: 'e', data: { n: 1 } });
+    expect(call).to.be.instanceOf(Promise);
+    expect(Object.getOwnPropertyNames(call)).to.deep.equal([]);
+    expect(Object.getPrototypeOf(call.then(() => 1))).to.equal(Promise.prototype);
+    const placeholder = await call;
+    scope.release();
+    const delivered = await call.delivered;
+    expect(delivered).to.include({ status: 'sent', idempotencyKey: placeholder.idempotencyKey });
+    expect(seen).to.have.length(1);
+    expect(seen[0]).to.include({ batch: true, [DERIVED_KEY]: placeholder.idempotencyKey });
+    expect(placeholder.idempotencyKey).to.equal(deriveIdempotencyKey('track', ['u1', { name: 'e', data: { n: 1 } }]));
   });
 
   it('derives the key at the call for arguments that cannot be snapshotted', async () => {

@@ -56,6 +56,16 @@ describe('idempotency: keys and event ids', () => {
     expect(deriveIdempotencyKey('identify', ['u1', undefined])).to.equal(deriveIdempotencyKey('identify', ['u1']));
   });
 
+  it('writes strings and names exactly as JSON.stringify does (escapes, lone surrogates, long strings)', () => {
+    const strings = ['', 'plain', 'q"uote', 'back\\slash', 'nl\n', '\u0001\u001f', 'é€', '\u2028', '😀', '\ud800', 'x\udc00', 'a'.repeat(65) + '"', 'a'.repeat(200)];
+    for (const s of strings) {
+      expect(stableStringify(s), JSON.stringify(s)).to.equal(JSON.stringify(s));
+      expect(stableStringify({ [s]: s })).to.equal(JSON.stringify({ [s]: s }));
+    }
+    // Sorted at every depth, otherwise JSON.
+    expect(stableStringify({ b: [1, 'x', null, true], a: { d: 'é', c: undefined } })).to.equal('{"a":{"d":"é"},"b":[1,"x",null,true]}');
+  });
+
   it('copes with values JSON cannot hold', () => {
     const cyc: Record<string, unknown> = { a: 1 };
     cyc['self'] = cyc;
