@@ -9,8 +9,15 @@ import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from
 
 /** Options of {@link memoryQueue}. */
 export interface MemoryQueueOptions {
-  /** Most entries held (waiting, delayed and leased); a push beyond it resolves `'dropped'`. @default 10000 */
+  /** Most entries held (waiting, delayed and leased); a push beyond it resolves `'dropped'`. @default 100000 */
   maxSize?: number;
+  /**
+   * Most memory the entries held may take, in bytes, counted as 2 bytes per character of an entry's
+   * packed text (its arguments' JSON, ids, last error: an upper bound of what V8 keeps) plus
+   * {@link ROW_BYTES} for its row. Once reached, a push resolves `'dropped'` until entries leave, so
+   * large payloads cannot grow the queue until the process runs out of memory. @default 134217728 (128 MiB)
+   */
+  maxBytes?: number;
   /** Most dead letters held; the oldest are forgotten (and counted as dropped) beyond it. @default 10000 */
   maxDeadLetters?: number;
   /** The clock, in ms since the epoch (for tests). @default Date.now */
@@ -18,7 +25,10 @@ export interface MemoryQueueOptions {
 }
 
 /** Defaults of {@link MemoryQueueOptions}. */
-export const MEMORY_QUEUE_DEFAULTS = Object.freeze({ maxSize: 10_000, maxDeadLetters: 10_000 });
+export const MEMORY_QUEUE_DEFAULTS = Object.freeze({ maxSize: 100_000, maxBytes: 128 * 1024 * 1024, maxDeadLetters: 10_000 });
+
+/** Bytes counted per entry besides its text: its typed-array row, id index and scheduler item. */
+export const ROW_BYTES = 160;
 
 const WHERE = 'memoryQueue';
 
@@ -40,6 +50,7 @@ export function memoryQueue(options?: MemoryQueueOptions): QueueStore {
   const o = optionsObject(WHERE, options);
   return new MemoryQueue(
     wholeNumber(`${WHERE}: maxSize`, o.maxSize, MEMORY_QUEUE_DEFAULTS.maxSize, 1),
+    wholeNumber(`${WHERE}: maxBytes`, o.maxBytes, MEMORY_QUEUE_DEFAULTS.maxBytes, 1),
     wholeNumber(`${WHERE}: maxDeadLetters`, o.maxDeadLetters, MEMORY_QUEUE_DEFAULTS.maxDeadLetters, 0),
     clock(`${WHERE}: now`, o.now),
   );
@@ -48,6 +59,7 @@ export function memoryQueue(options?: MemoryQueueOptions): QueueStore {
 class MemoryQueue implements QueueStore {
   readonly name = 'memory';
   readonly #maxSize: number;
+  readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #slots: SlotTable;
   readonly #chains: PersonChains;
@@ -59,8 +71,9 @@ class MemoryQueue implements QueueStore {
   #oldest: number | undefined = Number.POSITIVE_INFINITY;
   #closed = false;
 
-  constructor(maxSize: number, maxDeadLetters: number, now: () => number) {
+  constructor(maxSize: number, maxBytes: number, maxDeadLetters: number, now: () => number) {
     this.#maxSize = maxSize;
+    this.#maxBytes = maxBytes;
     this.#slots = new SlotTable(maxSize);
     this.#chains = new PersonChains(this.#slots);
     this.#scheduler = new Scheduler(this.#slots);
@@ -72,7 +85,7 @@ class MemoryQueue implements QueueStore {
     this.#open();
     const copy = copyEntry(`${WHERE}.push`, entry);
     if (this.#slots.find(copy.id) !== NONE) return 'queued';
-    if (this.#slots.size >= this.#maxSize) {
+    if (this.#full()) {
       this.#dropped++;
       return 'dropped';
     }
@@ -149,7 +162,7 @@ class MemoryQueue implements QueueStore {
     for (const id of ids ?? this.#dead.ids()) {
       const dead = this.#dead.get(id);
       if (!dead || this.#slots.find(id) !== NONE) continue;
-      if (this.#slots.size >= this.#maxSize) break;
+      if (this.#full()) break;
       this.#dead.delete(id);
       this.#insert(fromDeadLetter(dead));
       moved++;
@@ -178,6 +191,12 @@ class MemoryQueue implements QueueStore {
     this.#closed = true;
     this.#clear();
     this.#dead.clear();
+  }
+
+  /** Whether a push must be refused: `maxSize` entries held, or `maxBytes` (as counted) reached. */
+  #full(): boolean {
+    const slots = this.#slots;
+    return slots.size >= this.#maxSize || slots.textChars * 2 + slots.size * ROW_BYTES >= this.#maxBytes;
   }
 
   #open(): void {

@@ -30,11 +30,35 @@ describe('memoryQueue', () => {
       expect(() => memoryQueue('big' as never)).to.throw(TypeError, /options must be an object, got "big"/);
     });
 
-    it('holds 10 000 entries by default and drops the next', async () => {
+    it('rejects a maxBytes that is not a whole number >= 1', () => {
+      expect(() => memoryQueue({ maxBytes: 0 })).to.throw(RangeError, 'memoryQueue: maxBytes must be a whole number >= 1, got 0');
+      expect(() => memoryQueue({ maxBytes: Number.POSITIVE_INFINITY })).to.throw(RangeError, /maxBytes .* got Infinity/);
+      expect(() => memoryQueue({ maxBytes: '1mb' as unknown as number })).to.throw(TypeError, /maxBytes .* got "1mb"/);
+    });
+
+    it('holds 100 000 entries by default and drops the next', async () => {
       const store = memoryQueue();
-      for (let i = 0; i < 10_000; i++) expect(await store.push(makeEntry())).to.equal('queued');
+      let queued = 0;
+      for (let i = 0; i < 100_000; i++) if ((await store.push(makeEntry())) === 'queued') queued++;
+      expect(queued).to.equal(100_000);
       expect(await store.push(makeEntry())).to.equal('dropped');
-      expect(await store.stats()).to.include({ depth: 10_000, dropped: 1 });
+      expect(await store.stats()).to.include({ depth: 100_000, dropped: 1 });
+      await store.close();
+    });
+
+    it('drops pushes once the entries held reach maxBytes (2 bytes per character of their text + a row each), and takes them again when room is made', async () => {
+      const store = memoryQueue({ maxBytes: 10_000 });
+      const big = (): ReturnType<typeof makeEntry> => makeEntry({ args: ['p', { name: 'e', data: { s: 'x'.repeat(1000) } }] });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 8; i++) outcomes.push(await store.push(big()));
+      // Each entry counts about 2 x 1 060 characters + 160 bytes: the 5th push still starts below 10 000 bytes, the 6th does not.
+      expect(outcomes).to.deep.equal(['queued', 'queued', 'queued', 'queued', 'queued', 'dropped', 'dropped', 'dropped']);
+      expect(await store.stats()).to.include({ depth: 5, dropped: 3 });
+      // Small entries are refused too while the budget is used up; acking makes room again.
+      expect(await store.push(makeEntry())).to.equal('dropped');
+      const [first] = await store.take(1, 60_000);
+      await store.ack([first!.id]);
+      expect(await store.push(big())).to.equal('queued');
       await store.close();
     });
   });

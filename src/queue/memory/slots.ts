@@ -62,6 +62,7 @@ export class SlotTable {
   person!: Int32Array;
   /** The packed text of the entry (operation, key, event id, last error, arguments). */
   #packed!: (string | undefined)[];
+  #textChars = 0;
   /** The id's four words, when it is a ULID. */
   #idWords!: Uint32Array;
   /** Ids that are not ULIDs, by slot. */
@@ -78,6 +79,11 @@ export class SlotTable {
   /** Slots in use. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Characters of packed text the entries hold (their arguments' JSON, ids and errors). */
+  get textChars(): number {
+    return this.#textChars;
   }
 
   /** Number of slots the columns have room for. */
@@ -104,6 +110,7 @@ export class SlotTable {
       slot = this.#used++;
     }
     this.#size++;
+    this.#textChars += text.length;
     // `ticket` carries on from the slot's previous entry, so that entry's stale scheduler items never match.
     this.#packed[slot] = text;
     this.enqueuedAt[slot] = entry.enqueuedAt;
@@ -122,6 +129,7 @@ export class SlotTable {
   delete(slot: number): void {
     this.#unlink(slot);
     this.#textIds.delete(slot);
+    this.#textChars -= this.#packed[slot]!.length;
     this.#packed[slot] = undefined;
     this.next[slot] = this.#free;
     this.#free = slot;
@@ -167,12 +175,16 @@ export class SlotTable {
 
   /** Replaces the packed text of `slot` (to record a last error). */
   updatePacked(slot: number, change: (text: string) => string): void {
-    this.#packed[slot] = change(this.#packed[slot]!);
+    const before = this.#packed[slot]!;
+    const after = change(before);
+    this.#packed[slot] = after;
+    this.#textChars += after.length - before.length;
   }
 
   /** Empties the table; columns grown beyond {@link KEEP_CAPACITY} shrink back to their first size. */
   clear(): void {
     this.#size = 0;
+    this.#textChars = 0;
     this.#used = 0;
     this.#free = NONE;
     this.#textIds.clear();
