@@ -10,7 +10,6 @@ import { Drainer, type RegisteredReplay } from '../queue/drainer.js';
 import { memoryQueue } from '../queue/memoryQueue.js';
 import { toBatchOp } from '../queue/toBatchOperation.js';
 import { Batcher, type BatchedOutcome } from './batcher.js';
-import { DERIVED_KEY, type TakenOptions } from './takenOptions.js';
 import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
 import { validateCall } from '../validation/validateCall.js';
 import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
@@ -23,17 +22,15 @@ import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, Oper
 const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
 
 /** Reads the optional `CallOptions` at the end of a call's arguments. */
-function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: TakenOptions } {
+function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: CallOptions } {
   const arity = OPERATIONS[operation].arity;
   const args = raw.slice(0, arity);
   const last = raw[arity];
-  const options: TakenOptions = {};
+  const options: CallOptions = {};
   if (typeof last === 'object' && last !== null) {
-    const given = last as TakenOptions;
+    const given = last as CallOptions;
     if (typeof given.idempotencyKey === 'string') options.idempotencyKey = given.idempotencyKey;
     if (given.batch === true) options.batch = true;
-    const derived = given[DERIVED_KEY];
-    if (typeof derived === 'string') options[DERIVED_KEY] = derived;
   }
   return { args, options };
 }
@@ -54,7 +51,7 @@ type ResultBase = { operation: string; idempotencyKey: string; eventId?: string 
 interface Intake {
   operation: OperationName;
   args: unknown[];
-  options: TakenOptions;
+  options: CallOptions;
   settle: (result: CioResult | Promise<CioResult>) => void;
 }
 
@@ -281,7 +278,7 @@ class ResilientCioClient {
    */
   #call(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
     let args: unknown[];
-    let options: TakenOptions;
+    let options: CallOptions;
     try {
       ({ args, options } = splitArgs(operation, raw));
     } catch (err) {
@@ -306,14 +303,14 @@ class ResilientCioClient {
   }
 
   /** One Customer.io operation, end to end. Never rejects, never throws. */
-  #take(operation: OperationName, args: unknown[], options: TakenOptions): Promise<CioResult> {
+  #take(operation: OperationName, args: unknown[], options: CallOptions): Promise<CioResult> {
     try {
       const spec = OPERATIONS[operation];
       const invalid = validateCall(operation, args);
       if (invalid) {
         return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: options.idempotencyKey ?? '', attempts: 0, error: invalid }));
       }
-      const reportedKey = options.idempotencyKey ?? options[DERIVED_KEY] ?? deriveIdempotencyKey(operation, args);
+      const reportedKey = options.idempotencyKey ?? deriveIdempotencyKey(operation, args);
       const storeKey = options.idempotencyKey === undefined ? reportedKey : `${operation}:key:${options.idempotencyKey}`;
       let sendArgs: unknown[] = args;
       let eventId: string | undefined;

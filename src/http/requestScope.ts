@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { CioClient } from '../client/CioClient.js';
-import { DERIVED_KEY, type TakenOptions } from '../client/takenOptions.js';
 import type { CallOptions, CioResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
@@ -31,9 +30,11 @@ export interface RequestScope {
  * make no Customer.io call, so building one is a single small allocation: the operations live once
  * on the prototype, the state in private fields (mutable although the instance is frozen), the
  * response listeners are attached by the first held call, and the list of held calls is made then
- * too. A call pays for what it needs: the snapshot of its arguments and its idempotency key, derived
- * once from the snapshot and handed to the client with the call (the client does not derive it
- * again); the placeholder is a plain object and the promise returned has `delivered` on its prototype.
+ * too. A call pays for what it needs: the snapshot of its arguments, and the derivation of its
+ * idempotency key only when the key goes to the client (a header scope) or could not be derived
+ * later from the snapshot; otherwise the client derives the key itself and the placeholder's
+ * `idempotencyKey` derives the same key only if it is read. The promise returned has `delivered` on
+ * its prototype (no property defined per call).
  */
 
 /** One call of a scope: the arguments that go to the client and the key it is reported under. */
@@ -41,27 +42,46 @@ class Call {
   readonly operation: OperationName;
   /** The snapshot of the call's arguments (without options). */
   readonly args: unknown[];
-  /** The call options handed to the client (batched; the key, given or derived, if any). */
-  readonly options: TakenOptions;
-  /** The key the call is reported under (`''` if its arguments could not be read). */
-  readonly reportedKey: string;
+  /** The idempotency key handed to the client (a header scope's or the caller's), else `undefined`. */
+  readonly key: string | undefined;
   /** Settles the call's `delivered` promise while it is held. */
   resolve: ((result: CioResult) => void) | undefined = undefined;
+  #reported: string | undefined;
 
-  constructor(operation: OperationName, args: unknown[], options: TakenOptions, reportedKey: string) {
+  constructor(operation: OperationName, args: unknown[], key: string | undefined, reported: string | undefined) {
     this.operation = operation;
     this.args = args;
-    this.options = options;
-    this.reportedKey = reportedKey;
+    this.key = key;
+    this.#reported = reported;
   }
 
-  /** The arguments handed to the client: the snapshot, then the call options. */
+  /** The arguments handed to the client: the snapshot, then the call options (batched, with the key if any). */
   clientArgs(): unknown[] {
     const arity = OPERATION_ARITY[this.operation];
     const args = this.args.slice(0, arity);
     while (args.length < arity) args.push(undefined);
-    args.push(this.options);
+    args.push(this.key === undefined ? BATCHED : { idempotencyKey: this.key, batch: true });
     return args;
+  }
+
+  /** Whether the reported key is already known (no derivation left to do). */
+  get known(): boolean {
+    return this.#reported !== undefined;
+  }
+
+  /**
+   * The key the call is reported under: the one handed to the client, or else the one the client
+   * derives from the same arguments (derived here on first read; `''` if they cannot be read).
+   */
+  get reportedKey(): string {
+    if (this.#reported === undefined) {
+      try {
+        this.#reported = deriveIdempotencyKey(this.operation, this.args);
+      } catch {
+        this.#reported = '';
+      }
+    }
+    return this.#reported;
   }
 }
 
@@ -69,7 +89,7 @@ class Call {
  * The call options of a request-scoped call: it may wait a moment to go out with others in one
  * batch request (its result is not awaited by the request).
  */
-const BATCHED: TakenOptions = Object.freeze({ batch: true });
+const BATCHED: CallOptions = Object.freeze({ batch: true });
 
 /** Whether each value is a primitive (copied as is). */
 function plainPrimitives(values: readonly unknown[]): boolean {
@@ -124,6 +144,11 @@ function settledCall(delivered: Promise<CioResult>): DeferredCall {
   );
 }
 
+/** Redefines a lazy `idempotencyKey` as the plain value written to it. */
+function setIdempotencyKey(target: object, value: unknown): void {
+  Object.defineProperty(target, 'idempotencyKey', { value, writable: true, enumerable: true, configurable: true });
+}
+
 /**
  * The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`,
  * own enumerable properties in that order (as a plain object would have them), and `delivered`, a
@@ -133,14 +158,31 @@ function settledCall(delivered: Promise<CioResult>): DeferredCall {
 class Placeholder implements DeferredResult {
   status = 'queued' as const;
   operation: OperationName;
-  idempotencyKey: string;
-  attempts = 0;
+  declare idempotencyKey: string;
+  declare attempts: number;
   readonly #delivered: Promise<CioResult>;
+  readonly #call: Call;
+
+  /** The accessor of a key not derived yet: one getter/setter pair shared by every placeholder. */
+  static readonly #lazyKey: PropertyDescriptor = {
+    get(this: Placeholder): string | undefined {
+      return #call in this ? this.#call.reportedKey : undefined;
+    },
+    set(this: Placeholder, value: unknown): void {
+      setIdempotencyKey(this, value);
+    },
+    enumerable: true,
+    configurable: true,
+  };
 
   constructor(call: Call, delivered: Promise<CioResult>) {
     this.operation = call.operation;
-    this.idempotencyKey = call.reportedKey;
     this.#delivered = delivered;
+    this.#call = call;
+    if (call.known) this.idempotencyKey = call.reportedKey;
+    // Enumerable and in its usual place; derived (once) only when read.
+    else Object.defineProperty(this, 'idempotencyKey', Placeholder.#lazyKey);
+    this.attempts = 0;
   }
 
   /** The real outcome, once the call has been handed to the client. Never rejects. */
@@ -306,27 +348,16 @@ export class RequestScopedClient implements ScopedCioClient {
       const given = raw[arity] as CallOptions | undefined;
       const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
       const scope = this.idempotencyScope;
-      let reported: string;
-      let options: TakenOptions;
-      if (scope !== undefined || own !== undefined) {
-        reported = scope === undefined ? own! : scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
-        options = { idempotencyKey: reported, batch: true };
-      } else if (cloned) {
-        // The key of a snapshot is the key of what the client gets: it need not derive it again.
-        try {
-          reported = deriveIdempotencyKey(operation, args);
-          options = { batch: true, [DERIVED_KEY]: reported };
-        } catch {
-          reported = ''; // absurd nesting: the client's validation rejects the call, with its reason
-          options = BATCHED;
-        }
-      } else {
-        // Arguments that are not plain data may read differently later (or throw, failing the call
-        // here): the key is read now and the client derives its own from what it then reads.
+      let reported: string | undefined;
+      if (scope !== undefined) {
+        reported = scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
+      } else if (own !== undefined) {
+        reported = own;
+      } else if (!cloned) {
+        // Arguments that are not plain data may read differently later (or throw): derive now.
         reported = deriveIdempotencyKey(operation, args);
-        options = BATCHED;
       }
-      const call = new Call(operation, args, options, reported);
+      const call = new Call(operation, args, scope !== undefined || own !== undefined ? reported : undefined, reported);
 
       if (!this.#over() && !this.#listening && this.#res !== undefined) {
         // The first held call of the request listens for the end of the response.
