@@ -43,6 +43,22 @@ export type { IdempotencyStore } from '../idempotency/store.js';
  * - An unreachable Redis never hangs a caller: each call rejects after `operationTimeoutMs`,
  *   and `close()` gives up on Redis after `closeTimeoutMs`. The connections are open until
  *   `close()` (they keep the process alive; the store's own timer does not).
+ * - A push never happens after its caller was told it failed. It runs on a connection of its
+ *   own without ioredis' offline queue: a write is sent at once or refused, never held for a
+ *   reconnect nor re-sent after one, and a push that timed out before its write was sent is
+ *   dropped. Its rejection carries `maybeQueued`: `false` when the entry surely is not stored and
+ *   never will be (Redis unreachable, or no answer within `operationTimeoutMs` before the write
+ *   was sent), `true` when the write was sent but not confirmed (its reply timed out or the
+ *   connection dropped with it outstanding): the entry may be stored, and then it is delivered.
+ *   An entry Redis confirmed resolves `'queued'` even if indexing it for its person's order then
+ *   fails (it is then ordered as described above for an entry outside the index).
+ * - After Redis restarts (or a connection drops) draining resumes within seconds: the store's
+ *   connections reconnect within about 2 s (unless the connection options set `retryStrategy`),
+ *   and nothing stays leased to a take whose caller never got it: a take that gives up (after
+ *   `operationTimeoutMs`) sends nothing more and gives back what it had fetched, and the first
+ *   take after a dropped connection or a failed take gives back the leases this instance lost
+ *   track of (a fetch whose reply was lost) and those whose lock has run out, instead of leaving
+ *   them to `leaseMs` and the stalled check.
  * - Entry ids are the BullMQ job ids (a re-push of a queued id is ignored), so they must not
  *   contain `:` nor read as a whole number. Dead letters live under `<prefix>:<name>:_cio:dead`.
  * - `maxSize` is checked before each push, so a fleet pushing at once may overshoot it slightly.

@@ -1,38 +1,62 @@
 /**
  * Bounds Redis operations: each settles within `timeoutMs`, or as soon as the store has shut
  * down, instead of waiting for a Redis that does not answer (ioredis and BullMQ wait for a
- * connection indefinitely). The operation itself may still complete later.
+ * connection indefinitely). The operation itself may still complete later: a caller that must
+ * not act after giving up passes `onAbandon`, which runs synchronously when the deadline fires,
+ * before the rejection is seen and before any later step of the operation can run.
  */
 export class Deadline {
   readonly #where: string;
   readonly #timeoutMs: number;
-  readonly #ended: Promise<never>;
-  #end!: (err: Error) => void;
+  readonly #pending = new Set<(err: Error) => void>();
+  #ended: Error | undefined;
 
   constructor(where: string, timeoutMs: number) {
     this.#where = where;
     this.#timeoutMs = timeoutMs;
-    this.#ended = new Promise<never>((_, reject) => (this.#end = reject));
-    this.#ended.catch(() => undefined);
   }
 
-  /** Runs `op`, rejecting if it takes longer than the timeout or outlives the store. */
-  async run<T>(op: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.#where}: Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+  /**
+   * Runs `op`, rejecting if it takes longer than the timeout or outlives the store. When it gives
+   * up on `op`, `onAbandon` is called first (once); it is never called once `op` has settled.
+   */
+  run<T>(op: () => Promise<T>, onAbandon?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (settle: () => void): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.#pending.delete(stop);
+        settle();
+      };
+      const stop = (err: Error): void =>
+        finish(() => {
+          onAbandon?.();
+          reject(err);
+        });
+      if (this.#ended) return stop(this.#ended);
+      this.#pending.add(stop);
+      timer = setTimeout(() => stop(new Error(`${this.#where}: Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
       timer.unref();
+      let work: Promise<T>;
+      try {
+        work = op();
+      } catch (err) {
+        work = Promise.reject(err);
+      }
+      work.then(
+        (value) => finish(() => resolve(value)),
+        (err: unknown) => finish(() => reject(err)),
+      );
     });
-    try {
-      return await Promise.race([op(), timeout, this.#ended]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Makes every pending and later `run` reject with `err`. */
   end(err: Error): void {
-    this.#end(err);
+    this.#ended ??= err;
+    for (const stop of [...this.#pending]) stop(err);
   }
 }
 

@@ -8,6 +8,8 @@ export class QueueKeys {
   readonly base: string;
   /** What a job id is appended to for the job's hash key. */
   readonly jobPrefix: string;
+  /** BullMQ's list of leased (active) jobs. */
+  readonly active: string;
   readonly seq: string;
   readonly enqueued: string;
   readonly dead: string;
@@ -16,6 +18,7 @@ export class QueueKeys {
   constructor(prefix: string, name: string) {
     this.base = `${prefix}:${name}`;
     this.jobPrefix = `${this.base}:`;
+    this.active = `${this.base}:active`;
     const own = `${this.base}:_cio`;
     this.seq = `${own}:seq`;
     this.enqueued = `${own}:enq`;

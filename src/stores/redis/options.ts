@@ -22,8 +22,10 @@ export interface BullmqQueueOptions {
   /** How long `close()` waits for Redis before dropping its connections. @default 5000 */
   closeTimeoutMs?: number;
   /**
-   * Longest wait for Redis in any one call: past it the call rejects (the command may still
-   * complete later), so an unreachable Redis never hangs the caller. @default 5000
+   * Longest wait for Redis in any one call: past it the call rejects, so an unreachable Redis
+   * never hangs the caller. A command already sent may still complete later, except that a push
+   * whose write was not sent yet never is (its rejection says which: `maybeQueued`), and a take
+   * gives back whatever it fetched after giving up. @default 5000
    */
   operationTimeoutMs?: number;
 }

@@ -27,13 +27,11 @@ export class PersonOrder {
   readonly #client: Redis;
   readonly #keys: QueueKeys;
   readonly #backend: RedisQueueBackend;
-  readonly #token: string;
 
-  constructor(client: Redis, keys: QueueKeys, backend: RedisQueueBackend, token: string) {
+  constructor(client: Redis, keys: QueueKeys, backend: RedisQueueBackend) {
     this.#client = client;
     this.#keys = keys;
     this.#backend = backend;
-    this.#token = token;
   }
 
   /** Records an entry once its job exists (a re-push of a recorded id changes nothing). */
@@ -49,10 +47,10 @@ export class PersonOrder {
     return (await runScript(this.#client, IS_HEAD, [this.#keys.person(person)], [job.id!, this.#keys.jobPrefix])) === 1;
   }
 
-  /** Sets aside a fetched job whose person has an earlier entry out, until that entry is settled. */
-  async park(job: EntryJob): Promise<void> {
+  /** Sets aside a job fetched under `token` whose person has an earlier entry out, until that entry is settled. */
+  async park(job: EntryJob, token: string): Promise<void> {
     try {
-      await job.moveToDelayed(Date.now() + PARK_MS, this.#token);
+      await job.moveToDelayed(Date.now() + PARK_MS, token);
     } catch (err) {
       if (isLostLease(err)) return;
       throw err;

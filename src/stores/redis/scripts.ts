@@ -67,3 +67,31 @@ local old = redis.call('ZRANGE', KEYS[3], 0, excess - 1)
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, excess - 1)
 for _, id in ipairs(old) do redis.call('HDEL', KEYS[2], id) end
 return excess`;
+
+/**
+ * Finds leases to give back after this store lost track of them (a take whose reply was lost to a
+ * dropped connection, or that was abandoned): active jobs locked with a token of this store, and
+ * active jobs whose lock is gone (an expired lease that BullMQ's stalled check has not moved yet),
+ * which it locks with ARGV[3] first so that only this store moves them.
+ * KEYS: active list. ARGV: job key prefix, this store's token prefix, claim token, claim lock ms.
+ * Returns a flat list of job id and lock token pairs.
+ */
+export const FIND_ORPHANS = `
+local out = {}
+for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  if not string.find(id, ':', 1, true) then
+    local lockKey = ARGV[1] .. id .. ':lock'
+    local lock = redis.call('GET', lockKey)
+    if not lock then
+      if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+        redis.call('SET', lockKey, ARGV[3], 'PX', ARGV[4])
+        out[#out + 1] = id
+        out[#out + 1] = ARGV[3]
+      end
+    elseif string.sub(lock, 1, #ARGV[2]) == ARGV[2] then
+      out[#out + 1] = id
+      out[#out + 1] = lock
+    end
+  end
+end
+return out`;
