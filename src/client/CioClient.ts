@@ -46,7 +46,7 @@ export interface CioOperations {
 
 /** Options of {@link CioClient.run}. */
 export interface RunCallOptions {
-  /** Idempotency key of the call; default: derived from the operation name and `args`. */
+  /** Idempotency key of the call: a run with a key that ran within the TTL does not run again, and runs with one key at once run once. Default: none (every run runs). */
   idempotencyKey?: string;
   /** Arguments to keep if the call is queued: they are passed to the replay handler registered under the operation's name. */
   args?: readonly unknown[];

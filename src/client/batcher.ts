@@ -34,7 +34,7 @@ const BODY_REFUSED = new Set([400, 413, 422]);
 const BUSY: BatchedOutcome = Object.freeze({
   ok: false,
   attempts: 0,
-  error: new CioError('RATE_LIMITED', 'every batch request is still waiting for Customer.io; the call was not sent now', true),
+  error: new CioError('BATCHES_BUSY', 'every batch request is still waiting for Customer.io; the call was not sent now', true, { maybeDelivered: false }),
 });
 
 let captured: ((outcome: BatchedOutcome) => void) | undefined;
@@ -56,7 +56,7 @@ const ENVELOPE_BYTES = 16;
  *
  * At most `maxInFlight` batch requests wait for Customer.io at once (a bulkhead): while they all
  * wait, the open batch keeps filling and goes when one comes back; once it is full too, further
- * calls are answered at once with a retryable `RATE_LIMITED` error, which the client turns into
+ * calls are answered at once with a retryable `BATCHES_BUSY` error, which the client turns into
  * `queued`. A hanging Customer.io therefore ties up a few sockets and at most
  * `(maxInFlight + 1) × maxItems` held calls, never one per call.
  */

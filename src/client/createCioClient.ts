@@ -1,7 +1,7 @@
 import { APIClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
-import { CioClosedError, CioError } from '../errors/CioError.js';
+import { CioClosedError, CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
-import { deriveIdempotencyKey } from '../idempotency/keys.js';
+import { boundedKey, deriveIdempotencyKey } from '../idempotency/keys.js';
 import { lruIdempotencyStore } from '../idempotency/lruStore.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import { Pipeline } from '../policies/pipeline.js';
@@ -11,28 +11,57 @@ import { memoryQueue } from '../queue/memoryQueue.js';
 import { toBatchOp } from '../queue/toBatchOperation.js';
 import { Batcher, type BatchedOutcome } from './batcher.js';
 import type { DeadLetter, QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
+import { describeType } from '../validation/describeType.js';
 import { validateCall } from '../validation/validateCall.js';
 import type { CioClient, ReplayHandler, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
-import { OPERATIONS, OPERATION_NAMES, toStorableArgs, type OperationSpec, type SdkClients } from './operations.js';
+import { KeepAlive } from './keepAlive.js';
+import { guardRedirects } from './redirects.js';
+import { OPERATIONS, OPERATION_NAMES, specOf, toStorableArgs, type OperationSpec, type SdkClients } from './operations.js';
 import { DEFAULTS, normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, OperationName } from './types.js';
 
 
 const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
 
-/** Reads the optional `CallOptions` at the end of a call's arguments. */
-function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: CallOptions } {
+/** Reads the optional `CallOptions` at the end of a call's arguments; a malformed one is a validation error. */
+function splitArgs(operation: OperationName, raw: readonly unknown[]): { args: unknown[]; options: CallOptions; invalid?: CioValidationError } {
   const arity = OPERATIONS[operation].arity;
   const args = raw.slice(0, arity);
   const last = raw[arity];
   const options: CallOptions = {};
-  if (typeof last === 'object' && last !== null) {
-    const given = last as CallOptions;
-    if (typeof given.idempotencyKey === 'string') options.idempotencyKey = given.idempotencyKey;
-    if (given.batch === true) options.batch = true;
+  if (last === undefined) return { args, options };
+  if (typeof last !== 'object' || last === null || Array.isArray(last)) {
+    return { args, options, invalid: new CioValidationError('options', `${operation}: the call options (argument ${arity + 1}) must be an object such as { idempotencyKey }, got ${describeType(last)}`) };
+  }
+  let given: { idempotencyKey?: unknown; batch?: unknown };
+  try {
+    given = { idempotencyKey: (last as CallOptions).idempotencyKey, batch: (last as CallOptions).batch };
+  } catch {
+    return { args, options, invalid: new CioValidationError('options', `${operation}: the call options could not be read`) };
+  }
+  const invalid = checkCallerKey(operation, 'options.idempotencyKey', given.idempotencyKey);
+  if (invalid) return { args, options, invalid };
+  if (given.idempotencyKey !== undefined) options.idempotencyKey = given.idempotencyKey as string;
+  if (given.batch !== undefined) {
+    if (typeof given.batch !== 'boolean') {
+      return { args, options, invalid: new CioValidationError('options.batch', `${operation}: options.batch must be a boolean, got ${describeType(given.batch)}`) };
+    }
+    if (given.batch) options.batch = true;
   }
   return { args, options };
+}
+
+/** A caller's idempotency key must be a non-empty, well-formed string (any length: long ones are hashed). */
+function checkCallerKey(where: string, field: string, key: unknown): CioValidationError | undefined {
+  if (key === undefined || (typeof key === 'string' && key !== '' && key.isWellFormed())) return undefined;
+  const got = typeof key === 'string' ? (key === '' ? 'an empty string' : 'a string with a lone UTF-16 surrogate') : describeType(key);
+  return new CioValidationError(field, `${where}: ${field} must be a non-empty string, got ${got}`);
+}
+
+/** Where the guard keeps a caller's key: scoped by operation, long keys hashed. */
+function callerStoreKey(operation: string, key: string): string {
+  return `${operation}:key:${boundedKey(key)}`;
 }
 
 /** What {@link ResilientCioClient} knows of a call between its idempotency guard and its outcome. */
@@ -42,6 +71,23 @@ interface GuardContext {
   reportedKey: string;
   explicitKey: boolean;
   eventId?: string | undefined;
+  /** Whether a `sent` result carries the value `send` resolved (`run()`). */
+  keepValue?: boolean;
+}
+
+/** A call under way, as close() sees it at its deadline. */
+interface InFlight {
+  readonly operation: string;
+  readonly storeKey: string | undefined;
+  readonly ctx: GuardContext;
+  readonly base: ResultBase;
+  readonly started: number;
+  /** Settles the caller's promise (once: the first of the real outcome and close()'s decision wins). */
+  settle(result: CioResult): void;
+  /** Set once the outcome is being routed (queued, dead-lettered): close() leaves the call to finish. */
+  routing: boolean;
+  /** Set by close(): the real outcome, when it comes, changes nothing. */
+  abandoned: boolean;
 }
 
 /** The fields every result of a call starts with. */
@@ -73,8 +119,11 @@ class ResilientCioClient {
   readonly #drainer: Drainer | undefined;
   readonly #batcher: Batcher | undefined;
   readonly #inFlight = new Map<string, Promise<CioResult>>();
-  readonly #pending = new Set<Promise<unknown>>();
+  /** Calls under way, by the promise their caller holds: what close() settles at its deadline. */
+  readonly #pending = new Map<Promise<CioResult>, InFlight>();
   readonly #replays = new Map<string, RegisteredReplay>();
+  /** Holds the process open while a call, a flush or a close is pending. */
+  readonly #alive = new KeepAlive();
   #queueStats: QueueStats = EMPTY_STATS;
   #statsAt = 0;
   #closed = false;
@@ -95,6 +144,8 @@ class ResilientCioClient {
       track: new TrackClient(o.siteId, o.apiKey, { ...sdkDefaults, ...(o.trackUrl ? { url: o.trackUrl } : {}) }),
       app: o.appApiKey ? new APIClient(o.appApiKey, { ...sdkDefaults, ...(o.appUrl ? { url: o.appUrl } : {}) }) : undefined,
     };
+    guardRedirects(this.#sdk.track);
+    if (this.#sdk.app) guardRedirects(this.#sdk.app);
     this.#pipeline = new Pipeline(o, this.#redact, {
       onStateChange: (state, error) => this.#onCircuitState(state, error),
     });
@@ -110,21 +161,23 @@ class ResilientCioClient {
         options: o,
         replays: this.#replays,
         emit: (event, payload) => this.#emitter.emit(event, payload as never),
+        redact: this.#redact,
         onStats: (stats) => this.#setStats(stats),
       });
       if (o.drain.enabled) this.#drainer.start();
+      this.#drainer.refreshSoon(); // a durable store may hold a backlog from an earlier run
     }
     if (o.batch) {
       // A batch is one request: one token of the rate limit, one result for the breaker. Over the
       // rate or with the circuit open its calls go to the queue, as single calls do.
       this.#batcher = new Batcher(
-        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined, timesItself: true }),
+        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
         o.batch,
       );
     }
     for (const name of OPERATION_NAMES) {
       Object.defineProperty(this, name, {
-        value: (...raw: unknown[]) => this.#call(name, raw),
+        value: (...raw: unknown[]) => this.#alive.during(this.#call(name, raw)),
         enumerable: false,
       });
     }
@@ -171,11 +224,14 @@ class ResilientCioClient {
   }
 
   registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {
-    if (typeof operation !== 'string' || operation === '') throw new TypeError(`registerReplay: operation must be a non-empty string, got ${typeof operation}`);
-    if (operation in OPERATIONS) throw new RangeError(`registerReplay: '${operation}' is a built-in operation and cannot be replaced`);
-    if (typeof handler !== 'function') throw new TypeError(`registerReplay: handler must be a function, got ${typeof handler}`);
+    if (typeof operation !== 'string' || operation === '') throw new TypeError(`registerReplay: operation must be a non-empty string, got ${describeType(operation)}`);
+    if (specOf(operation)) throw new RangeError(`registerReplay: '${operation}' is a built-in operation and cannot be replaced`);
+    if (typeof handler !== 'function') throw new TypeError(`registerReplay: handler must be a function, got ${describeType(handler)}`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new TypeError(`registerReplay: options must be an object such as { repeatable: false }, got ${describeType(options)}`);
+    }
     if (options.repeatable !== undefined && typeof options.repeatable !== 'boolean') {
-      throw new TypeError(`registerReplay: repeatable must be a boolean, got ${typeof options.repeatable}`);
+      throw new TypeError(`registerReplay: repeatable must be a boolean, got ${describeType(options.repeatable)}`);
     }
     this.#replays.set(operation, { handler, repeatable: options.repeatable ?? true });
     this.#drainer?.kick();
@@ -193,7 +249,11 @@ class ResilientCioClient {
     return moved;
   }
 
-  async flush(options: DrainOptions = {}): Promise<FlushResult> {
+  flush(options: DrainOptions = {}): Promise<FlushResult> {
+    return this.#alive.during(this.#flush(options));
+  }
+
+  async #flush(options: DrainOptions): Promise<FlushResult> {
     const timeoutMs = checkTimeout('flush', options);
     if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
     this.#drainIntake();
@@ -209,66 +269,109 @@ class ResilientCioClient {
 
   close(options: DrainOptions = {}): Promise<FlushResult> {
     if (this.#closing) return this.#closing;
-    const timeoutMs = checkTimeout('close', options);
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkTimeout('close', options);
+    } catch (err) {
+      return Promise.reject(err); // as flush() does: a promise API reports bad options by rejecting
+    }
     this.#drainIntake(); // calls made before close() are taken as before
     this.#closed = true;
-    this.#closing = (async () => {
-      const started = Date.now();
-      this.#batcher?.hurry(); // for good: nothing waits for a later batch once closing
-      await this.#settle(timeoutMs);
-      let result: FlushResult = { delivered: 0, remaining: 0 };
-      if (this.#drainer) {
-        try {
-          result = await this.#drainer.flush(Math.max(0, timeoutMs - (Date.now() - started)));
-        } catch (err) {
-          this.logger.error({ err: this.#redact(String(err)) }, 'customerio-resilience: draining the queue on close failed');
-        }
-        await this.#drainer.stop();
-      }
-      this.#pipeline.close();
-      try {
-        await this.#queue?.close();
-        // The client owns the stores it was given: closing it releases their connections too.
-        await this.#idempotency?.close?.();
-      } catch (err) {
-        this.logger.warn({ err: this.#redact(String(err)) }, 'customerio-resilience: closing a store failed');
-      }
-      this.#emitter.clear();
-      return result;
-    })();
+    this.#closing = this.#alive.during(this.#shutdown(Date.now() + timeoutMs));
     return this.#closing;
   }
 
-  run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
-    let key: string;
-    try {
-      key = options.idempotencyKey ?? deriveIdempotencyKey(operation, options.args ?? []);
-    } catch (err) {
-      const error = new CioError('INVALID_INPUT', `run(${String(operation)}): the arguments cannot be read (${this.#redact(String(err)).slice(0, 200)})`, false);
-      return Promise.resolve(this.#finish({ status: 'rejected', operation: String(operation), idempotencyKey: '', attempts: 0, error }));
-    }
-    let value: T | undefined;
-    let ran = false;
-    // A caller's key is scoped by operation, as for the built-in operations.
-    const storeKey = options.idempotencyKey === undefined ? key : `${operation}:key:${options.idempotencyKey}`;
-    const result = this.#guarded(operation, storeKey, async () => {
-      const outcome = await this.#pipeline.run(fn, {
-        repeatable: options.repeatable ?? true,
-        canDefer: options.queue === true && this.#queue !== undefined,
-        onRetry: this.#retryListener(operation, options.idempotencyKey ?? key),
-      });
-      if (outcome.ok) {
-        value = outcome.value;
-        ran = true;
+  /**
+   * Graceful shutdown by `deadline`: finish the calls under way and replay the queue while there is
+   * time; then settle every call still under way (kept in a durable queue, or reported as possibly
+   * delivered), stop the policies and close the stores.
+   */
+  async #shutdown(deadline: number): Promise<FlushResult> {
+    this.#batcher?.hurry(); // for good: nothing waits for a later batch once closing
+    await this.#settle(deadline - Date.now());
+    let result: FlushResult = { delivered: 0, remaining: 0 };
+    if (this.#drainer) {
+      try {
+        result = await this.#drainer.flush(Math.max(0, deadline - Date.now()));
+      } catch (err) {
+        this.logger.error({ err: this.#redact(String(err)) }, 'customerio-resilience: draining the queue on close failed');
       }
-      return outcome;
-    }, {
-      storable: options.queue === true ? { args: [...(options.args ?? [])], personKey: '' } : undefined,
-      repeatable: options.repeatable ?? true,
-      reportedKey: options.idempotencyKey ?? key,
-      explicitKey: options.idempotencyKey !== undefined,
-    });
-    return result.then((r) => (ran ? { ...r, value: value as T } : r));
+      await this.#drainer.stop(deadline);
+    }
+    const kept = await this.#abandonInFlight();
+    this.#pipeline.close();
+    try {
+      await this.#queue?.close();
+      // The client owns the stores it was given: closing it releases their connections too.
+      await this.#idempotency?.close?.();
+    } catch (err) {
+      this.logger.warn({ err: this.#redact(String(err)) }, 'customerio-resilience: closing a store failed');
+    }
+    this.#emitter.clear();
+    this.#alive.close();
+    return { delivered: result.delivered, remaining: result.remaining + kept };
+  }
+
+  /**
+   * At close()'s deadline, answers every call still waiting for Customer.io (a hang, a long
+   * Retry-After, a full rate limit): kept in the queue when it is durable and a repeat is harmless
+   * (its replay is de-duplicated by its event id), else `failed` with `AMBIGUOUS`, since the request
+   * may have reached Customer.io. Calls already being routed finish on their own (within the
+   * stores' timeouts). Resolves how many were kept.
+   */
+  async #abandonInFlight(): Promise<number> {
+    let kept = 0;
+    const routing: Promise<unknown>[] = [];
+    const answers: Promise<void>[] = [];
+    for (const [promise, call] of this.#pending) {
+      if (call.routing) {
+        routing.push(promise);
+        continue;
+      }
+      call.abandoned = true;
+      this.#pending.delete(promise);
+      const error = new CioError('CLOSED', `the client closed while ${call.operation} was in flight; it may or may not have been delivered`, true, { maybeDelivered: true });
+      answers.push(
+        this.#onFailure(call.operation, call.storeKey, error, 0, call.ctx).then(
+          (r) => {
+            if (r.status === 'queued') kept++;
+            call.settle(this.#finish({ ...call.base, ...r }, call.started));
+          },
+          (err: unknown) => call.settle(this.#crashed(call.base, call.started, err)),
+        ),
+      );
+    }
+    await Promise.all(answers);
+    if (routing.length > 0) await Promise.allSettled(routing);
+    return kept;
+  }
+
+  run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
+    const name = String(operation);
+    const given = options.idempotencyKey;
+    const invalid = checkCallerKey(`run(${name})`, 'idempotencyKey', given);
+    if (invalid) return Promise.resolve(this.#finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
+    const queue = options.queue === true && this.#queue !== undefined;
+    const repeatable = options.repeatable ?? true;
+    // Only a key the caller gives marks a repeat: without one, every run runs.
+    const result = this.#guarded(
+      name,
+      given === undefined ? undefined : callerStoreKey(name, given),
+      () =>
+        this.#pipeline.run(fn, {
+          repeatable,
+          canDefer: queue,
+          onRetry: this.#retryListener(name, given ?? ''),
+        }),
+      {
+        storable: queue ? { args: [...(options.args ?? [])], personKey: '' } : undefined,
+        repeatable,
+        reportedKey: given ?? '',
+        explicitKey: true,
+        keepValue: true,
+      },
+    );
+    return this.#alive.during(result) as Promise<RunResult<T>>;
   }
 
   /**
@@ -277,13 +380,16 @@ class ResilientCioClient {
    * the validation, key and batch code then runs hot instead of once between two HTTP requests.
    */
   #call(operation: OperationName, raw: readonly unknown[]): Promise<CioResult> {
-    let args: unknown[];
-    let options: CallOptions;
+    let split: ReturnType<typeof splitArgs>;
     try {
-      ({ args, options } = splitArgs(operation, raw));
-    } catch (err) {
-      return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err)); // call options whose getters throw
+      split = splitArgs(operation, raw);
+    } catch {
+      // Call options that are not an object one can read (a revoked Proxy, say).
+      const invalid = new CioValidationError('options', `${operation}: the call options could not be read`);
+      return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: invalid }));
     }
+    const { args, options, invalid } = split;
+    if (invalid) return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: invalid }));
     if (this.#batcher === undefined || options.batch !== true) return this.#take(operation, args, options);
     const result = new Promise<CioResult>(capture);
     const settle = captured!;
@@ -310,8 +416,7 @@ class ResilientCioClient {
       if (invalid) {
         return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: options.idempotencyKey ?? '', attempts: 0, error: invalid }));
       }
-      const reportedKey = options.idempotencyKey ?? deriveIdempotencyKey(operation, args);
-      const storeKey = options.idempotencyKey === undefined ? reportedKey : `${operation}:key:${options.idempotencyKey}`;
+      const { reportedKey, storeKey } = this.#keyOf(operation, options.idempotencyKey, args);
       let sendArgs: unknown[] = args;
       let eventId: string | undefined;
       if (spec.withEventId) {
@@ -325,7 +430,6 @@ class ResilientCioClient {
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,
           onRetry: this.#retryListener(operation, reportedKey),
-          timesItself: true, // the SDK gives up at timeoutMs itself
         });
       const batcher = options.batch ? this.#batcher : undefined;
       const send = batcher
@@ -351,37 +455,57 @@ class ResilientCioClient {
     }
   }
 
-  /** Idempotency guard, then `send`, then what to do with a failure. */
+  /**
+   * The keys of a call: the caller's key (reported as given, guarded by operation), else a content
+   * key when the app opted in (`idempotency.contentKeys`), else none (the call is never a repeat).
+   */
+  #keyOf(operation: OperationName, given: string | undefined, args: readonly unknown[]): { reportedKey: string; storeKey: string | undefined } {
+    if (given !== undefined) return { reportedKey: given, storeKey: callerStoreKey(operation, given) };
+    const o = this.#options.idempotency;
+    if (o && o.contentKeys) {
+      const key = deriveIdempotencyKey(operation, args);
+      return { reportedKey: key, storeKey: key };
+    }
+    return { reportedKey: '', storeKey: undefined };
+  }
+
+  /**
+   * Idempotency guard, then `send`, then what to do with a failure. A call with no key (`storeKey`
+   * undefined) goes straight to `send`: it is never a repeat.
+   */
   #guarded(
     operation: string,
-    storeKey: string,
+    storeKey: string | undefined,
     send: () => Promise<BatchedOutcome>,
     ctx: GuardContext,
   ): Promise<CioResult> {
     const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
     if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
-    const running = this.#inFlight.get(storeKey);
-    if (running) return running.then(() => this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
+    if (storeKey !== undefined) {
+      const running = this.#inFlight.get(storeKey);
+      if (running) return running.then((first) => this.#joined(base, first, started));
+    }
 
-    const store = this.#idempotency;
+    const store = storeKey === undefined ? undefined : this.#idempotency;
     let reserved: boolean | Promise<boolean> = true;
     if (store) {
       try {
         const ttl = this.#options.idempotency || DEFAULTS.idempotency;
-        reserved = store.reserve(storeKey, ctx.explicitKey ? ttl.ttlMs : ttl.derivedTtlMs);
+        reserved = store.reserve(storeKey!, ctx.explicitKey ? ttl.ttlMs : ttl.derivedTtlMs);
       } catch (err) {
         this.#storeFailed(operation, err); // reserved stays true
       }
     }
-    let work: Promise<CioResult>;
+    let result!: Promise<CioResult>;
     const done = (): void => {
-      this.#inFlight.delete(storeKey);
-      this.#pending.delete(work);
+      if (storeKey !== undefined) this.#inFlight.delete(storeKey);
+      this.#pending.delete(result);
     };
+    let work: Promise<CioResult>;
+    const call: InFlight = { operation, storeKey, ctx, base, started, settle: undefined!, routing: false, abandoned: false };
     if (typeof reserved === 'boolean') {
-      // A store that answers at once (the in-memory one), or none: straight to `send`, and one
-      // promise for the whole call (no waiting a microtask for the store, no extra chain links).
+      // A store that answers at once (the in-memory one), or none: straight to `send`.
       if (!reserved) return Promise.resolve(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
       let sending: Promise<BatchedOutcome>;
       try {
@@ -390,16 +514,8 @@ class ResilientCioClient {
         return Promise.resolve(this.#crashed(base, started, err));
       }
       work = sending.then(
-        (outcome) => {
-          const result = this.#settled(operation, storeKey, outcome, ctx, base, started);
-          if (result instanceof Promise) void result.then(done, done);
-          else done();
-          return result;
-        },
-        (err: unknown) => {
-          done();
-          return this.#crashed(base, started, err);
-        },
+        (outcome) => this.#settled(call, outcome),
+        (err: unknown) => this.#crashed(base, started, err),
       );
     } else {
       const reserving = reserved;
@@ -412,13 +528,34 @@ class ResilientCioClient {
           fresh = true;
         }
         if (!fresh) return this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started);
-        return this.#settled(operation, storeKey, await send(), ctx, base, started);
+        return this.#settled(call, await send());
       })().catch((err: unknown) => this.#crashed(base, started, err));
-      void work.then(done, done);
     }
-    this.#inFlight.set(storeKey, work);
-    this.#pending.add(work);
-    return work;
+    // The caller's promise: the call's outcome, or what close() decides at its deadline.
+    result = new Promise<CioResult>(capture);
+    call.settle = captured!;
+    captured = undefined;
+    void work.then((r) => {
+      done();
+      if (!call.abandoned) call.settle(r);
+    });
+    if (storeKey !== undefined) this.#inFlight.set(storeKey, result);
+    this.#pending.set(result, call);
+    return result;
+  }
+
+  /**
+   * The result of a call that found another call with its key in flight: `duplicate` once that one
+   * was sent or queued (sharing a `run()` value), else that one's failure, so the caller knows the
+   * key's operation was not delivered and may try again.
+   */
+  #joined(base: ResultBase, first: RunResult<unknown>, started: number): CioResult {
+    const taken = first.status === 'sent' || first.status === 'queued' || first.status === 'duplicate';
+    const result: RunResult<unknown> = taken
+      ? { ...base, status: 'duplicate', attempts: 0 }
+      : { ...base, status: first.status, attempts: 0, ...(first.error ? { error: first.error } : {}) };
+    if ('value' in first) result.value = first.value;
+    return this.#finish(result, started);
   }
 
   /** A shared store that is down must not stop delivery: send, and let Customer.io's ULID de-duplication help. */
@@ -427,22 +564,20 @@ class ResilientCioClient {
   }
 
   /** What a send's outcome makes of a call: `sent`, or what {@link #onFailure} decides. Never throws or rejects. */
-  #settled(
-    operation: string,
-    storeKey: string,
-    outcome: BatchedOutcome,
-    ctx: GuardContext,
-    base: ResultBase,
-    started: number,
-  ): CioResult | Promise<CioResult> {
+  #settled(call: InFlight, outcome: BatchedOutcome): CioResult | Promise<CioResult> {
+    const { operation, ctx, base, started } = call;
+    if (call.abandoned) return { ...base, status: 'failed', attempts: outcome.attempts }; // close() answered already; nobody sees this
+    call.routing = true;
     try {
       if (outcome.ok) {
         if (this.#emitter.listenerCount('sent') > 0) {
           this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
         }
-        return this.#finish({ ...base, status: 'sent', attempts: outcome.attempts }, started);
+        const sent: RunResult<unknown> = { ...base, status: 'sent', attempts: outcome.attempts };
+        if (ctx.keepValue && 'value' in outcome) sent.value = outcome.value;
+        return this.#finish(sent, started);
       }
-      return this.#onFailure(operation, storeKey, outcome.error, outcome.attempts, ctx).then(
+      return this.#onFailure(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
         (result) => this.#finish({ ...base, ...result }, started),
         (err: unknown) => this.#crashed(base, started, err),
       );
@@ -459,14 +594,14 @@ class ResilientCioClient {
 
   async #onFailure(
     operation: string,
-    storeKey: string,
+    storeKey: string | undefined,
     error: CioError,
     attempts: number,
     ctx: { storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined; repeatable: boolean; reportedKey: string; eventId?: string | undefined },
-  ): Promise<Pick<CioResult, 'status' | 'attempts' | 'error'>> {
+  ): Promise<Pick<CioResult, 'status' | 'attempts' | 'error' | 'maybeQueued'>> {
     const release = async (): Promise<void> => {
       try {
-        await this.#idempotency?.release(storeKey);
+        if (storeKey !== undefined) await this.#idempotency?.release(storeKey);
       } catch {
         /* the key expires by itself */
       }
@@ -478,8 +613,11 @@ class ResilientCioClient {
       // Arguments that cannot be stored as JSON (a custom operation's) cannot be queued.
       entry = undefined;
     }
+    const durable = this.#queue !== undefined && this.#queue.durable !== false;
     const ambiguous =
-      !ctx.repeatable && error.maybeDelivered && this.#options.nonIdempotentDelivery === 'at-most-once' && error.retryable;
+      (!ctx.repeatable && error.maybeDelivered && this.#options.nonIdempotentDelivery === 'at-most-once' && error.retryable) ||
+      // Closing: a queue that does not outlive close() cannot keep what may not have been delivered.
+      (error.code === 'CLOSED' && error.maybeDelivered && !durable);
     if (ambiguous) {
       const amb = new CioError('AMBIGUOUS', `${operation} may or may not have been delivered (${error.message}); not retried, kept as a dead letter`, false, {
         status: error.status,
@@ -501,9 +639,18 @@ class ResilientCioClient {
       try {
         outcome = await this.#queue.push(entry);
       } catch (err) {
-        this.logger.error({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: the queue store failed');
+        const text = this.#redact(String(err)).slice(0, 300);
+        this.logger.error({ operation, err: text }, 'customerio-resilience: the queue store failed');
+        if ((err as { maybeQueued?: unknown } | null)?.maybeQueued === true) {
+          // The write went out unconfirmed: it may be stored, and then it will be delivered, so
+          // the caller must not be told it failed (it would send it again).
+          this.#drainer?.kick();
+          const unsure = new CioError('QUEUE_UNAVAILABLE', `${operation} was not delivered now and the queue store did not confirm keeping it; it may be queued`, true);
+          return { status: 'queued', attempts, error: unsure, maybeQueued: true };
+        }
         await release();
-        return { status: 'failed', attempts, error };
+        const refused = new CioError('QUEUE_UNAVAILABLE', `${operation} was not delivered (${error.code}) and the queue store could not keep it; nothing was stored`, true, { maybeDelivered: error.maybeDelivered });
+        return { status: 'failed', attempts, error: refused };
       }
       this.#bumpStats(outcome === 'queued' ? { depth: 1 } : { dropped: 1 });
       if (outcome === 'queued') {
@@ -514,7 +661,7 @@ class ResilientCioClient {
       await release();
       this.#emitter.emit('dropped', { operation, idempotencyKey: ctx.reportedKey });
       this.logger.warn({ operation, idempotencyKey: ctx.reportedKey }, 'customerio-resilience: queue full, operation dropped');
-      return { status: 'dropped', attempts, error };
+      return { status: 'dropped', attempts, error: new CioError('QUEUE_FULL', `${operation} was not delivered (${error.code}) and the queue is full; it was dropped`, false) };
     }
     await release();
     return { status: 'failed', attempts, error };
@@ -550,6 +697,12 @@ class ResilientCioClient {
    * figures read again in the background.
    */
   #bumpStats(change: { depth?: number; dropped?: number; deadLetters?: number }): void {
+    // While a read of the store's figures is under way it may or may not include this change (the
+    // store confirmed it before): adding it too could count it twice, so the read after it tells.
+    if (this.#drainer?.refreshing) {
+      this.#drainer.refreshSoon();
+      return;
+    }
     const q = this.#queueStats;
     const depth = q.depth + (change.depth ?? 0);
     this.#setStats({
@@ -608,7 +761,7 @@ class ResilientCioClient {
     if (this.#pending.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.#pending]),
+      Promise.allSettled([...this.#pending.keys()]),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
         timer.unref();

@@ -20,3 +20,19 @@ export const defaultLogger: CioLogger = {
 
 /** A logger that writes nothing. */
 export const silentLogger: CioLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The app's logger behind a guard: a logger that throws (a full disk, a closed stream, a bug) must
+ * never change a call's result, reject a flush or cause an unhandled rejection, so each method
+ * swallows what the app's method throws.
+ */
+export function safeLogger(logger: CioLogger): CioLogger {
+  const guard = (level: keyof CioLogger) => (obj: object, msg?: string): void => {
+    try {
+      logger[level](obj, msg);
+    } catch {
+      /* a logger that throws must not break anything */
+    }
+  };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}

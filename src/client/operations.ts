@@ -148,6 +148,11 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
   },
 };
 
+/** The spec of a built-in operation, or `undefined` for any other name (`'constructor'`, a custom one). */
+export function specOf(operation: string): OperationSpec | undefined {
+  return Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation as OperationName] : undefined;
+}
+
 /** The operation names, in a fixed order. */
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 

@@ -1,7 +1,7 @@
 import { isIdempotencyStore, type IdempotencyStore } from '../idempotency/store.js';
 import type { QueueStore } from '../queue/store.js';
 import type { CioLogger } from './logger.js';
-import { defaultLogger } from './logger.js';
+import { defaultLogger, safeLogger } from './logger.js';
 
 /** Retry policy of each call. */
 export interface RetryOptions {
@@ -56,10 +56,14 @@ export interface IdempotencyOptions {
   /** How long a caller's `idempotencyKey` (or a request's `Idempotency-Key`) is remembered. @default 86400000 (24 h) */
   ttlMs?: number;
   /**
-   * How long the key derived from a call's arguments is remembered, when the caller gave none. Short
-   * by default: it catches retries and double submits, while the same event made again minutes later
-   * is a new event. @default 60000
+   * Opt-in content keys: a call made without an `idempotencyKey` gets a key derived from its operation
+   * and arguments, so identical calls within `derivedTtlMs` are treated as one. Off by default, because
+   * identical content is not a duplicate: it loses repeated events (two page views become one) and can
+   * reorder identify updates (`a:1, a:2, a:1` would skip the third and leave `a:2`). Turn it on only
+   * for an app whose every identical call is known to be a repeat. @default false
    */
+  contentKeys?: boolean;
+  /** How long a content key is remembered (only with `contentKeys: true`). @default 60000 */
   derivedTtlMs?: number;
   /** Most keys remembered (least recently used dropped first). @default 10000 */
   max?: number;
@@ -153,7 +157,7 @@ export interface NormalizedOptions {
     | false;
   rateLimit: Required<RateLimitOptions> | false;
   queue: QueueStore | false | undefined;
-  idempotency: { ttlMs: number; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
+  idempotency: { ttlMs: number; contentKeys: boolean; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
   logger: CioLogger;
   nonIdempotentDelivery: 'at-most-once' | 'at-least-once';
   drain: Required<DrainerOptions>;
@@ -167,7 +171,7 @@ export const DEFAULTS = Object.freeze({
   retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 },
   breaker: { threshold: 5, halfOpenAfterMs: 10_000, durationMs: 30_000, minimumRps: 1 },
   rateLimit: { perSecond: 100, maxWaitMs: 0 },
-  idempotency: { ttlMs: 24 * 60 * 60 * 1000, derivedTtlMs: 60_000, max: 10_000 },
+  idempotency: { ttlMs: 24 * 60 * 60 * 1000, contentKeys: false, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
   batch: { maxDelayMs: 20, maxItems: 100, maxInFlight: 4 },
@@ -188,6 +192,12 @@ function num(name: string, value: unknown, fallback: number, { min = 0, integer 
     const Err = typeof value === 'number' ? RangeError : TypeError;
     throw new Err(`createCioClient: ${name} must be ${what}, got ${describe(value)}`);
   }
+  return value;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`createCioClient: ${name} must be a boolean, got ${describe(value)}`);
   return value;
 }
 
@@ -298,6 +308,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
       }
       idempotency = {
         ttlMs: num('idempotency.ttlMs', i.ttlMs, DEFAULTS.idempotency.ttlMs, { min: 0, exclusiveMin: true }),
+        contentKeys: bool('idempotency.contentKeys', i.contentKeys, DEFAULTS.idempotency.contentKeys),
         derivedTtlMs: num('idempotency.derivedTtlMs', i.derivedTtlMs, DEFAULTS.idempotency.derivedTtlMs, { min: 0, exclusiveMin: true }),
         max: num('idempotency.max', i.max, DEFAULTS.idempotency.max, { min: 1, integer: true }),
         store: i.store,
@@ -327,7 +338,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     batchSize: num('drain.batchSize', drainIn.batchSize, DEFAULTS.drain.batchSize, { min: 1, integer: true }),
     intervalMs: num('drain.intervalMs', drainIn.intervalMs, DEFAULTS.drain.intervalMs, { min: 1 }),
     maxAttempts: num('drain.maxAttempts', drainIn.maxAttempts, DEFAULTS.drain.maxAttempts, { min: 1, integer: true }),
-    enabled: drainIn.enabled ?? DEFAULTS.drain.enabled,
+    enabled: bool('drain.enabled', drainIn.enabled, DEFAULTS.drain.enabled),
   };
   if (drain.batchSize > 1000) throw new RangeError(`createCioClient: drain.batchSize must be <= 1000, got ${drain.batchSize}`);
 
@@ -356,7 +367,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     rateLimit,
     queue: input.queue,
     idempotency,
-    logger,
+    logger: safeLogger(logger),
     nonIdempotentDelivery: delivery,
     drain,
     batch,

@@ -27,7 +27,7 @@ export interface CioResult {
   /**
    * - `sent`: Customer.io accepted it.
    * - `queued`: held in the fallback queue, to be delivered later.
-   * - `duplicate`: the idempotency guard saw this key within its TTL; nothing was sent.
+   * - `duplicate`: a call with this idempotency key was sent or queued within its TTL (or is in flight); nothing was sent.
    * - `rejected`: invalid input or a permanent 4xx; not retried, not queued.
    * - `failed`: a transient failure with no queue able to take it (or an ambiguous one).
    * - `dropped`: the queue was full.
@@ -35,7 +35,7 @@ export interface CioResult {
   status: CioResultStatus;
   /** `'track'`, `'identify'`, … (or the decorator's operation name). */
   operation: string;
-  /** The key the idempotency guard used for this call. */
+  /** The call's idempotency key as given (or under a request's `Idempotency-Key`); `''` for a call without one. */
   idempotencyKey: string;
   /** HTTP attempts this call made. */
   attempts: number;
@@ -43,11 +43,23 @@ export interface CioResult {
   error?: CioError;
   /** The ULID `id` of the event, for `track`, `trackAnonymous` and `trackPageView`. */
   eventId?: string;
+  /**
+   * Set on a `queued` result whose push the queue store could not confirm (a remote store such as
+   * `bullmqQueue` sent the write, but its answer was lost): it may or may not be stored. Do not send
+   * it again yourself: if it is stored it will be delivered.
+   */
+  maybeQueued?: true;
 }
 
 /** The optional last argument of every operation. */
 export interface CallOptions {
-  /** A key that makes repeats of this call within the idempotency TTL send once. Default: derived from the operation and its arguments. */
+  /**
+   * A key that makes repeats of this call within the idempotency TTL (`idempotency.ttlMs`) send
+   * once: a later call with the same operation and key resolves `duplicate`, and concurrent ones
+   * make one request. A non-empty string; one longer than 200 characters is kept as its hash.
+   * Default: none, and a call without a key is never treated as a repeat (identical content is not
+   * a duplicate), unless the client opted in to `idempotency.contentKeys`.
+   */
   idempotencyKey?: string;
   /**
    * Lets the call wait up to the client's `batch.maxDelayMs` to go out in one Track v2 batch request

@@ -26,8 +26,8 @@ function asCioError(err: unknown, operation: string): CioError {
 
 /**
  * One call of a `@Resilient()` method: runs the original under the client's policies
- * (`client.run`) and maps the result: the method's value when it ran, `undefined` for a duplicate
- * or a queued call, else what the fallback says. Rejects only with `fallback: 'throw'`.
+ * (`client.run`) and maps the result: the method's value when it ran (or when the call joined a
+ * running one with its idempotency key), `undefined` for an earlier key's repeat or a queued call, else what the fallback says. Rejects only with `fallback: 'throw'`.
  */
 export async function invokeResilient(method: DecoratedMethod, self: unknown, args: unknown[]): Promise<unknown> {
   const operation = operationOf(method, self);
@@ -108,8 +108,10 @@ async function run(
       log(logger, 'info', { operation, code: result.error?.code }, `customerio-resilience: ${operation} queued for replay`);
       return { ok: true, value: undefined };
     case 'duplicate':
-      log(logger, 'debug', { operation, idempotencyKey: result.idempotencyKey }, `customerio-resilience: ${operation} skipped: a call with the same idempotency key ran already`);
-      return { ok: true, value: undefined };
+      // A call that joined one in flight with its key shares that execution's value; a repeat of
+      // one that ran earlier (within the TTL) did not run and resolves undefined.
+      log(logger, 'debug', { operation, idempotencyKey: result.idempotencyKey }, `customerio-resilience: ${operation} not run again: a call with the same idempotency key ran`);
+      return { ok: true, value: result.value };
     default:
       return { ok: false, error: result.error ?? new CioError('UNKNOWN', `${operation} ended ${result.status}`, false) };
   }

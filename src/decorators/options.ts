@@ -40,11 +40,11 @@ export interface ResilientOptions<Args extends unknown[] = any[]> {
    */
   fallback?: ResilientFallback<Args> | undefined;
   /**
-   * Derives the call's idempotency key from the method's arguments: a second call with the same key
-   * within the client's idempotency TTL does not run the method and resolves `undefined`.
-   * Return a unique value (such as `randomUUID()`) to run every call. Give one for methods that take
-   * large objects (a request, an entity with relations): the default hashes every argument.
-   * @default the operation name and a hash of the arguments
+   * Derives the call's idempotency key from the method's arguments. Without it every call runs the
+   * method (identical arguments are not a repeat). With it, a call made while another with the same
+   * key runs shares that execution's value, and a call with a key that ran within the client's
+   * idempotency TTL (`idempotency.ttlMs`) does not run the method and resolves `undefined`.
+   * @default undefined (every call runs)
    */
   idempotencyKey?: ((...args: Args) => string) | undefined;
   /**

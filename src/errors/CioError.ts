@@ -10,8 +10,12 @@
  * - `CIRCUIT_OPEN`: the circuit breaker is open; nothing was sent.
  * - `RATE_LIMITED`: the client-side rate limit would have made the call wait too long; nothing was sent.
  * - `CONFIG`: the client is misconfigured (an invalid URL, missing credentials).
+ * - `BATCHES_BUSY`: every batch request was still waiting for Customer.io (slow or hanging), so the
+ *   call was not held in memory; nothing was sent (it is queued).
  * - `QUEUE_FULL`: the fallback queue had no room.
- * - `CLOSED`: the client was closed.
+ * - `QUEUE_UNAVAILABLE`: the fallback queue store refused or could not confirm a push (a Redis
+ *   outage, a failed write); with `maybeQueued` on the result it may still be stored and delivered.
+ * - `CLOSED`: the client was closed (before the call, or while it was in flight).
  * - `UNKNOWN`: anything else (a bug in a caller-supplied function, an unexpected SDK error).
  */
 export type CioErrorCode =
@@ -24,7 +28,9 @@ export type CioErrorCode =
   | 'CIRCUIT_OPEN'
   | 'RATE_LIMITED'
   | 'CONFIG'
+  | 'BATCHES_BUSY'
   | 'QUEUE_FULL'
+  | 'QUEUE_UNAVAILABLE'
   | 'CLOSED'
   | 'UNKNOWN';
 

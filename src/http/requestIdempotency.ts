@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-
-/** Longest header value used as is; a longer one is replaced by its hash. */
-const MAX_SCOPE_LENGTH = 200;
+import { boundedKey } from '../idempotency/keys.js';
 
 /**
  * The idempotency scope a request gives through its header: the trimmed value, `undefined` when
@@ -11,9 +8,7 @@ export function idempotencyScopeOf(header: string | readonly string[] | undefine
   const raw = Array.isArray(header) ? header[0] : header;
   if (typeof raw !== 'string') return undefined;
   const value = raw.trim();
-  if (value === '') return undefined;
-  if (value.length <= MAX_SCOPE_LENGTH) return value;
-  return `sha256:${createHash('sha256').update(value).digest('base64url')}`;
+  return value === '' ? undefined : boundedKey(value);
 }
 
 /** The key a call made under `scope` is guarded by: the scope, then the call's own or derived key. */

@@ -30,29 +30,25 @@ export interface RequestScope {
  * make no Customer.io call, so building one is a single small allocation: the operations live once
  * on the prototype, the state in private fields (mutable although the instance is frozen), the
  * response listeners are attached by the first held call, and the list of held calls is made then
- * too. A call pays for what it needs: the snapshot of its arguments, and the derivation of its
- * idempotency key only when the key goes to the client (a header scope) or could not be derived
- * later from the snapshot; otherwise the client derives the key itself and the placeholder's
- * `idempotencyKey` derives the same key only if it is read. The promise returned has `delivered` on
- * its prototype (no property defined per call).
+ * too. A call pays for what it needs: the snapshot of its arguments, and a key only when it has one
+ * (its own, or one under the request's `Idempotency-Key` header). The promise returned has
+ * `delivered` on its prototype (no property defined per call).
  */
 
-/** One call of a scope: the arguments that go to the client and the key it is reported under. */
+/** One call of a scope: the arguments that go to the client and its idempotency key, if any. */
 class Call {
   readonly operation: OperationName;
   /** The snapshot of the call's arguments (without options). */
   readonly args: unknown[];
-  /** The idempotency key handed to the client (a header scope's or the caller's), else `undefined`. */
+  /** The idempotency key handed to the client (under a header scope, or the caller's own), else `undefined`. */
   readonly key: string | undefined;
   /** Settles the call's `delivered` promise while it is held. */
   resolve: ((result: CioResult) => void) | undefined = undefined;
-  #reported: string | undefined;
 
-  constructor(operation: OperationName, args: unknown[], key: string | undefined, reported: string | undefined) {
+  constructor(operation: OperationName, args: unknown[], key: string | undefined) {
     this.operation = operation;
     this.args = args;
     this.key = key;
-    this.#reported = reported;
   }
 
   /** The arguments handed to the client: the snapshot, then the call options (batched, with the key if any). */
@@ -64,24 +60,9 @@ class Call {
     return args;
   }
 
-  /** Whether the reported key is already known (no derivation left to do). */
-  get known(): boolean {
-    return this.#reported !== undefined;
-  }
-
-  /**
-   * The key the call is reported under: the one handed to the client, or else the one the client
-   * derives from the same arguments (derived here on first read; `''` if they cannot be read).
-   */
+  /** The key the call is reported under: its own, or `''` for a call with none (it is never a repeat). */
   get reportedKey(): string {
-    if (this.#reported === undefined) {
-      try {
-        this.#reported = deriveIdempotencyKey(this.operation, this.args);
-      } catch {
-        this.#reported = '';
-      }
-    }
-    return this.#reported;
+    return this.key ?? '';
   }
 }
 
@@ -144,11 +125,6 @@ function settledCall(delivered: Promise<CioResult>): DeferredCall {
   );
 }
 
-/** Redefines a lazy `idempotencyKey` as the plain value written to it. */
-function setIdempotencyKey(target: object, value: unknown): void {
-  Object.defineProperty(target, 'idempotencyKey', { value, writable: true, enumerable: true, configurable: true });
-}
-
 /**
  * The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`,
  * own enumerable properties in that order (as a plain object would have them), and `delivered`, a
@@ -158,31 +134,14 @@ function setIdempotencyKey(target: object, value: unknown): void {
 class Placeholder implements DeferredResult {
   status = 'queued' as const;
   operation: OperationName;
-  declare idempotencyKey: string;
-  declare attempts: number;
+  idempotencyKey: string;
+  attempts = 0;
   readonly #delivered: Promise<CioResult>;
-  readonly #call: Call;
-
-  /** The accessor of a key not derived yet: one getter/setter pair shared by every placeholder. */
-  static readonly #lazyKey: PropertyDescriptor = {
-    get(this: Placeholder): string | undefined {
-      return #call in this ? this.#call.reportedKey : undefined;
-    },
-    set(this: Placeholder, value: unknown): void {
-      setIdempotencyKey(this, value);
-    },
-    enumerable: true,
-    configurable: true,
-  };
 
   constructor(call: Call, delivered: Promise<CioResult>) {
     this.operation = call.operation;
+    this.idempotencyKey = call.reportedKey;
     this.#delivered = delivered;
-    this.#call = call;
-    if (call.known) this.idempotencyKey = call.reportedKey;
-    // Enumerable and in its usual place; derived (once) only when read.
-    else Object.defineProperty(this, 'idempotencyKey', Placeholder.#lazyKey);
-    this.attempts = 0;
   }
 
   /** The real outcome, once the call has been handed to the client. Never rejects. */
@@ -221,6 +180,8 @@ export class RequestScopedClient implements ScopedCioClient {
   #listening = false;
   #held: Call[] | undefined = undefined;
   #bound: Partial<Record<OperationName, (...raw: unknown[]) => DeferredCall>> | undefined = undefined;
+  /** Under a header scope: how many calls of each content this request has made. */
+  #seen: Map<string, number> | undefined = undefined;
 
   /**
    * @param hook - reads the person id; called as `hook(target)`.
@@ -331,33 +292,42 @@ export class RequestScopedClient implements ScopedCioClient {
     return delivered;
   }
 
+  /** The key of a keyless call under a header scope: its content key and its ordinal among identical calls. */
+  #occurrence(operation: OperationName, args: readonly unknown[]): string {
+    let content: string;
+    try {
+      content = deriveIdempotencyKey(operation, args);
+    } catch {
+      content = operation; // unreadable arguments: the client's validation rejects them
+    }
+    const seen = (this.#seen ??= new Map());
+    const n = (seen.get(content) ?? 0) + 1;
+    seen.set(content, n);
+    return n === 1 ? content : `${content}#${n}`;
+  }
+
   /** Never throws: a failure here is reported as a `failed` result, never to the request. */
   #call(operation: OperationName, raw: readonly unknown[]): DeferredCall {
     try {
       const arity = OPERATION_ARITY[operation];
       // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not leak in.
       let args = raw.slice(0, arity);
-      let cloned = true;
       if (!plainPrimitives(args)) {
         try {
           args = snapshotArgs(args);
         } catch {
-          cloned = false; // not cloneable: the client's validation decides
+          /* not cloneable: the client's validation decides */
         }
       }
       const given = raw[arity] as CallOptions | undefined;
       const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
       const scope = this.idempotencyScope;
-      let reported: string | undefined;
-      if (scope !== undefined) {
-        reported = scopedIdempotencyKey(scope, own ?? deriveIdempotencyKey(operation, args));
-      } else if (own !== undefined) {
-        reported = own;
-      } else if (!cloned) {
-        // Arguments that are not plain data may read differently later (or throw): derive now.
-        reported = deriveIdempotencyKey(operation, args);
-      }
-      const call = new Call(operation, args, scope !== undefined || own !== undefined ? reported : undefined, reported);
+      // Only a key marks a repeat: the caller's own, or one under the request's Idempotency-Key
+      // header, where a call is known by its content and how many identical calls came before it
+      // in this request (a retried request makes the same calls; two identical calls in one
+      // request are two operations).
+      const key = scope === undefined ? own : scopedIdempotencyKey(scope, own ?? this.#occurrence(operation, args));
+      const call = new Call(operation, args, key);
 
       if (!this.#over() && !this.#listening && this.#res !== undefined) {
         // The first held call of the request listens for the end of the response.

@@ -94,3 +94,14 @@ export function deriveIdempotencyKey(operation: string, args: readonly unknown[]
   const digest = hash('sha256', stableStringify(end === args.length ? args : args.slice(0, end)), 'base64url').slice(0, 32);
   return `${operation}:${digest}`;
 }
+
+/** Longest caller key kept as it is; a longer one is replaced by its hash (keys stay small in every store). */
+export const MAX_KEY_LENGTH = 200;
+
+/**
+ * A caller's key (an `idempotencyKey` option, an `Idempotency-Key` header) as the guard stores it:
+ * as given up to {@link MAX_KEY_LENGTH} characters, else `sha256:` and the hash of it.
+ */
+export function boundedKey(key: string): string {
+  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${hash('sha256', key, 'base64url')}`;
+}

@@ -60,13 +60,6 @@ export interface RunOptions {
   canDefer: boolean;
   /** Called before each retry. */
   onRetry?: ((attempt: number, delayMs: number, error: CioError) => void) | undefined;
-  /**
-   * Whether `fn` itself gives up once the attempt timeout has passed, as the SDK clients do (they are
-   * built with `timeout: timeoutMs` and abort their request and its body read then). The attempt then
-   * runs under cockatiel's cooperative timeout, which only aborts the signal, instead of the
-   * aggressive one, which also races `fn` against a timer (about 2 µs less per attempt). Default false.
-   */
-  timesItself?: boolean;
 }
 
 /** What a run ended with. Never thrown. */
@@ -97,8 +90,6 @@ export class Pipeline {
   readonly #breaker: CircuitBreakerPolicy | undefined;
   readonly #bucket: TokenBucket | undefined;
   readonly #timeout: TimeoutPolicy;
-  /** The attempt timeout of a `fn` that times itself out (see {@link RunOptions.timesItself}). */
-  readonly #cooperativeTimeout: TimeoutPolicy;
   readonly #retrySafe: RetryPolicy;
   readonly #retryAll: RetryPolicy;
   readonly #disposers: Array<{ dispose(): void }> = [];
@@ -137,8 +128,9 @@ export class Pipeline {
     }
     // The signal is aborted only on timeout: aborting it after every successful call (cockatiel's
     // default) builds a DOMException with a stack trace per call, a measurable cost on the hot path.
+    // Aggressive: every attempt ends at timeoutMs whatever `fn` does (the SDK also aborts its own
+    // request then, but it follows redirects with a fresh timeout per hop).
     this.#timeout = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-    this.#cooperativeTimeout = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
     const backoff = retryAfterBackoff({
       initialDelayMs: options.retry.initialDelayMs,
       maxDelayMs: options.retry.maxDelayMs,
@@ -222,7 +214,7 @@ export class Pipeline {
     let attempts = 0;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
     const onRetry = opts.onRetry;
-    const attemptTimeout = opts.timesItself === true ? this.#cooperativeTimeout : this.#timeout;
+    const attemptTimeout = this.#timeout;
     const guarded = async (): Promise<T> => {
       if (this.#bucket) await this.#bucket.take();
       attempts++;

@@ -1,10 +1,11 @@
 import type { CioEvents } from '../client/events.js';
-import { OPERATIONS, type SdkClients } from '../client/operations.js';
+import { specOf, type SdkClients } from '../client/operations.js';
 import type { NormalizedOptions } from '../client/options.js';
 import type { ReplayHandler } from '../client/CioClient.js';
 import type { FlushResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
+import { capRetryAfter } from '../policies/retryAfter.js';
 import type { QueueEntry, QueueStats, QueueStore } from './store.js';
 import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes, toBatchOperation } from './toBatchOperation.js';
 
@@ -24,6 +25,8 @@ export interface DrainerDeps {
   options: NormalizedOptions;
   replays: ReadonlyMap<string, RegisteredReplay>;
   emit<K extends keyof CioEvents>(event: K, payload: CioEvents[K]): void;
+  /** Takes credentials out of text that is logged. */
+  redact(text: string): string;
   onStats(stats: QueueStats): void;
 }
 
@@ -62,14 +65,22 @@ export class Drainer {
     this.#schedule(0);
   }
 
-  /** Stops: no new rounds; waits for the current one. Safe to call twice. */
-  async stop(): Promise<void> {
+  /**
+   * Stops: no new rounds; waits for the current one until `deadline` (epoch ms) at most. A round
+   * still waiting for Customer.io then finishes on its own: its entries stay leased in the store
+   * (a durable store hands them out again after a restart). Safe to call twice.
+   */
+  async stop(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#running;
     this.#refreshAgain = false;
-    await this.#refreshing;
+    await beforeDeadline(Promise.allSettled([this.#running, this.#refreshing]), deadline);
+  }
+
+  /** Whether a read of the store's figures is under way. */
+  get refreshing(): boolean {
+    return this.#refreshing !== undefined;
   }
 
   /**
@@ -97,7 +108,7 @@ export class Drainer {
       this.#d.onStats(stats);
       return stats;
     } catch (err) {
-      this.#d.options.logger.warn({ err: String(err) }, 'customerio-resilience: reading queue figures failed');
+      this.#d.options.logger.warn({ err: this.#d.redact(String(err)) }, 'customerio-resilience: reading queue figures failed');
       return undefined;
     }
   }
@@ -109,12 +120,14 @@ export class Drainer {
     while (Date.now() < deadline) {
       const stats = await this.refreshStats();
       if (!stats || stats.depth === 0) break;
-      let moved: number;
+      let moved: number | undefined;
       try {
-        moved = await this.#round(deadline);
+        // A round waiting for a hanging Customer.io (or store) must not hold the flush past its deadline.
+        moved = await beforeDeadline(this.#round(deadline), deadline);
+        if (moved === undefined) break;
       } catch (err) {
         // The store failed (Redis away, a closed file): report and stop, what is queued stays queued.
-        this.#d.options.logger.error({ err: String(err) }, 'customerio-resilience: queue replay failed during flush');
+        this.#d.options.logger.error({ err: this.#d.redact(String(err)) }, 'customerio-resilience: queue replay failed during flush');
         break;
       }
       if (moved === 0) {
@@ -124,7 +137,7 @@ export class Drainer {
         await delay(Math.min(25, Math.max(0, deadline - Date.now())));
       }
     }
-    const stats = await this.refreshStats();
+    const stats = await beforeDeadline(this.refreshStats(), deadline + 1_000);
     return { delivered: this.#delivered - before, remaining: stats?.depth ?? 0 };
   }
 
@@ -141,7 +154,7 @@ export class Drainer {
     try {
       moved = await this.#round(Number.POSITIVE_INFINITY);
     } catch (err) {
-      this.#d.options.logger.error({ err: String(err) }, 'customerio-resilience: queue replay failed');
+      this.#d.options.logger.error({ err: this.#d.redact(String(err)) }, 'customerio-resilience: queue replay failed');
     }
     const open = this.#d.pipeline.circuitState !== 'CLOSED';
     this.#schedule(moved > 0 && !open ? 0 : this.#d.options.drain.intervalMs);
@@ -156,7 +169,8 @@ export class Drainer {
       // While the circuit is not closed, one entry at a time: the probe.
       const limit = this.#d.pipeline.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
-      const entries = await this.#d.store.take(limit, leaseMs);
+      // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
+      const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, o.retry.maxDelayMs * 6));
       if (entries.length === 0) return 0;
       let settled = 0;
       for (const segment of segments(entries)) {
@@ -176,7 +190,7 @@ export class Drainer {
   }
 
   async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
-    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false, timesItself: true });
+    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
     if (!outcome.ok) {
       if (!outcome.error.retryable && outcome.error.code === 'PERMANENT') {
         // The whole batch was refused (too large, malformed): each entry gets its own verdict.
@@ -213,7 +227,7 @@ export class Drainer {
         continue;
       }
       const error = outcome.error;
-      const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
+      const spec = specOf(entry.operation);
       const repeatable = spec ? spec.repeatable : (this.#d.replays.get(entry.operation)?.repeatable ?? true);
       if (!repeatable && error.maybeDelivered && error.retryable && this.#d.options.nonIdempotentDelivery === 'at-most-once') {
         await this.#dead(entry, `AMBIGUOUS: ${error.message}`, new CioError('AMBIGUOUS', error.message, false));
@@ -231,12 +245,11 @@ export class Drainer {
   }
 
   #replayOne(entry: QueueEntry): Promise<RunOutcome<unknown>> {
-    const spec = OPERATIONS[entry.operation as OperationName] as (typeof OPERATIONS)[OperationName] | undefined;
+    const spec = specOf(entry.operation);
     if (spec) {
       return this.#d.pipeline.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
-        timesItself: true,
       });
     }
     const replay = this.#d.replays.get(entry.operation);
@@ -255,12 +268,15 @@ export class Drainer {
   }
 
   async #failed(entries: QueueEntry[], error: CioError): Promise<void> {
-    if (error.retryAfterMs !== undefined) this.#pausedUntil = Date.now() + error.retryAfterMs;
+    // Customer.io's Retry-After pauses the replay, never longer than retry.maxRetryAfterMs (a
+    // `Retry-After: 999999999` must not stop the queue for years; durable stores keep the delay).
+    const retryAfterMs = error.retryAfterMs === undefined ? undefined : capRetryAfter(error.retryAfterMs, this.#d.options.retry.maxRetryAfterMs);
+    if (retryAfterMs !== undefined) this.#pausedUntil = Date.now() + retryAfterMs;
     // A refusal by the open circuit is not a failure of the entry's own: it never counts towards giving up.
     const max = error.code === 'CIRCUIT_OPEN' ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
     const tooMany = entries.filter((e) => e.attempts + 1 >= max);
     const again = entries.filter((e) => e.attempts + 1 < max);
-    const delayMs = error.code === 'CIRCUIT_OPEN' ? 0 : Math.max(error.retryAfterMs ?? 0, this.#backoff(entries[0]!));
+    const delayMs = error.code === 'CIRCUIT_OPEN' ? 0 : Math.max(retryAfterMs ?? 0, this.#backoff(entries[0]!));
     if (again.length > 0) {
       await this.#d.store.retry(again.map((e) => e.id), delayMs, `${error.code}: ${error.message}`.slice(0, 500));
     }
@@ -312,4 +328,16 @@ function segments(entries: QueueEntry[]): Segment[] {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** `work`'s value, or `undefined` once `deadline` (epoch ms) has passed first. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
+  const ms = deadline - Date.now();
+  if (ms === Number.POSITIVE_INFINITY) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms), undefined);
+    timer.unref(); // the flush or close waiting here holds the process itself
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

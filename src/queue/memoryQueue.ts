@@ -58,6 +58,7 @@ export function memoryQueue(options?: MemoryQueueOptions): QueueStore {
 
 class MemoryQueue implements QueueStore {
   readonly name = 'memory';
+  readonly durable = false;
   readonly #maxSize: number;
   readonly #maxBytes: number;
   readonly #now: () => number;

@@ -59,10 +59,40 @@ export type PushOutcome = 'queued' | 'dropped';
 export interface QueueStore {
   /** `'memory'`, `'sqlite'`, `'bullmq'`: shown in health output. */
   readonly name: string;
-  /** Adds an entry at the tail. Resolves `'dropped'` (and counts it) when the store is full. */
+  /**
+   * Whether what the store holds outlives `close()` (a file, a server). `false` for `memoryQueue`,
+   * whose entries are gone once it is closed: the client then never reports an operation it could
+   * not deliver before closing as `queued`. @default true
+   */
+  readonly durable?: boolean;
+  /**
+   * Adds an entry at the tail. Resolves only once the store has confirmed it: `'queued'`, or
+   * `'dropped'` (and counts it) when the store is full.
+   *
+   * A rejection says whether the entry may be stored anyway, in a boolean `maybeQueued` on the
+   * error:
+   * - `false` (or no `maybeQueued` at all): the entry surely was not stored, and nothing will
+   *   store it later, so the caller may report it as not delivered (or try again). For
+   *   `memoryQueue` and `sqliteQueue` every rejection is a local failure that happens
+   *   synchronously: an invalid entry, a closed store, a failed SQLite write (rolled back), so it
+   *   is always this case (those stores set no `maybeQueued`). `bullmqQueue` sets `false` when
+   *   the entry is invalid, the store is closed, Redis is unreachable (its push connection has no
+   *   offline queue: a command it cannot send at once is refused, never sent after a reconnect),
+   *   or `operationTimeoutMs` passed before the write was sent (it is then never sent).
+   * - `true`: the write was sent but not confirmed (its reply timed out, or the connection dropped
+   *   with the reply outstanding). The entry may or may not be stored, and if it is it will be
+   *   delivered, so the caller must not report it as failed (an app would send it again): treat it
+   *   as queued, with that uncertainty stated. Only stores on a remote server (`bullmqQueue`)
+   *   reject this way.
+   */
   push(entry: QueueEntry): Promise<PushOutcome>;
-  /** Leases up to `limit` ready entries, oldest first, honouring per-person order (see above). */
-  take(limit: number, leaseMs: number): Promise<QueueEntry[]>;
+  /**
+   * Leases up to `limit` ready entries, oldest first, honouring per-person order (see above).
+   * `maxDelayMs`, when given, clamps a persisted retry delay as it is read: an entry not leased but
+   * delayed beyond `now + maxDelayMs` (written under a larger cap, or by an older version) counts as
+   * ready. Stores whose delays do not outlive the process may ignore it.
+   */
+  take(limit: number, leaseMs: number, maxDelayMs?: number): Promise<QueueEntry[]>;
   /** Removes delivered entries. Unknown ids are ignored. */
   ack(ids: readonly string[]): Promise<void>;
   /** Returns leased entries for a later try: `attempts + 1`, ready again after `delayMs`, keeping their place in order. */

@@ -128,7 +128,7 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
     const held = [cio.track('u1', { name: 'a' }, B), cio.track('u2', { name: 'b' }, B)]; // full: goes at once, and hangs
     const waiting = [cio.track('u3', { name: 'c' }, B), cio.track('u4', { name: 'd' }, B)]; // full: waits for the slot
     const extra = await cio.track('u5', { name: 'e' }, B);
-    expect([extra.status, extra.error?.code, extra.attempts]).to.deep.equal(['queued', 'RATE_LIMITED', 0]);
+    expect([extra.status, extra.error?.code, extra.attempts]).to.deep.equal(['queued', 'BATCHES_BUSY', 0]);
     await h.emu.waitForRequests(1);
     expect(h.emu.requests).to.have.length(1);
     h.emu.clearFaults();
@@ -153,16 +153,25 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
     expect(h.emu.operations.map((o) => o.operation)).to.deep.equal(['track', 'identify']);
   });
 
-  it('keeps the idempotency guard: a repeat inside the same batch window is a duplicate', async () => {
+  it('never coalesces identical calls without a key: two page views in one batch window are two events', async () => {
     const cio = h.client({ batch: { maxDelayMs: 10, maxItems: 100 } });
     const results = await Promise.all([cio.track('u1', { name: 'a' }, B), cio.track('u1', { name: 'a' }, B)]);
+    expect(results.map((r) => r.status)).to.deep.equal(['sent', 'sent']);
+    expect(h.emu.events).to.have.length(2);
+    expect(results[0]!.idempotencyKey).to.equal('');
+  });
+
+  it('keeps the idempotency guard for a key: a repeat inside the same batch window is a duplicate', async () => {
+    const cio = h.client({ batch: { maxDelayMs: 10, maxItems: 100 } });
+    const K = { idempotencyKey: 'k1', batch: true };
+    const results = await Promise.all([cio.track('u1', { name: 'a' }, K), cio.track('u1', { name: 'a' }, K)]);
     expect(results.map((r) => r.status)).to.deep.equal(['sent', 'duplicate']);
     expect(h.emu.operations).to.have.length(1);
   });
 
-  it('keeps the idempotency guard between a batched call and a plain one made in the same tick', async () => {
+  it('keeps the idempotency guard between a batched call and a plain one with one key made in the same tick', async () => {
     const cio = h.client({ batch: { maxDelayMs: 10, maxItems: 100 } });
-    const results = await Promise.all([cio.track('u1', { name: 'a' }, B), cio.track('u1', { name: 'a' })]);
+    const results = await Promise.all([cio.track('u1', { name: 'a' }, { idempotencyKey: 'k', batch: true }), cio.track('u1', { name: 'a' }, { idempotencyKey: 'k' })]);
     expect(results.map((r) => r.status).sort()).to.deep.equal(['duplicate', 'sent']);
     expect(h.emu.operations).to.have.length(1);
   });

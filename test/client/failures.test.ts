@@ -251,7 +251,7 @@ describe('client: idempotency TTLs', () => {
   });
   afterEach(() => h.cleanup());
 
-  it('remembers caller keys for ttlMs and derived keys for derivedTtlMs', async () => {
+  it('remembers caller keys for ttlMs and content keys (opt-in) for derivedTtlMs; keyless calls reserve nothing', async () => {
     const ttls: Array<[string, number]> = [];
     const store = {
       name: 'spy',
@@ -264,6 +264,9 @@ describe('client: idempotency TTLs', () => {
     const cio = h.client({ idempotency: store });
     await cio.track('u1', { name: 'a' }, { idempotencyKey: 'order-1' });
     await cio.track('u1', { name: 'b' });
+    expect(ttls.map(([, t]) => t)).to.deep.equal([86_400_000]);
+    const opted = h.client({ idempotency: { store, contentKeys: true } });
+    await opted.track('u1', { name: 'b' });
     expect(ttls.map(([, t]) => t)).to.deep.equal([86_400_000, 60_000]);
   });
 });

@@ -380,7 +380,7 @@ for (const mode of ['legacy', 'standard'] as const) {
       expect(flaky.attempts).to.equal(0);
     });
 
-    it('runs a call once per idempotency key (derived from the arguments by default)', async () => {
+    it('runs every call without a key; with one, once per key, concurrent calls sharing the value', async () => {
       m.setDefaultCioClient(client());
       const svc = service();
       expect(await svc.order('o1', 'first')).to.equal('o1:first');
@@ -390,7 +390,9 @@ for (const mode of ['legacy', 'standard'] as const) {
       expect(resultsOf('onboarding.order').map((r) => r.status)).to.deep.equal(['sent', 'duplicate', 'sent']);
       expect(resultsOf('onboarding.order')[0]?.idempotencyKey).to.equal('order:o1');
       expect(await svc.greet('same')).to.equal('hello same');
-      expect(await svc.greet('same')).to.equal(undefined);
+      expect(await svc.greet('same')).to.equal('hello same'); // identical arguments are not a repeat
+      expect(await Promise.all([svc.order('o3', 'a'), svc.order('o3', 'b')])).to.deep.equal(['o3:a', 'o3:a']);
+      expect(svc.entered['order']).to.deep.equal([['o1', 'first'], ['o2', 'second'], ['o3', 'a']]);
     });
 
     it('validates its options when the class is defined', () => {

@@ -20,7 +20,7 @@ describe('http: request-scoped client (real SDK against the emulator)', () => {
     const first = scope.cio.identify('u1', { plan: 'free' });
     const second = scope.cio.track('u1', { name: 'upgraded' });
     const placeholder = await first;
-    expect(placeholder).to.deep.equal({ status: 'queued', operation: 'identify', idempotencyKey: deriveIdempotencyKey('identify', ['u1', { plan: 'free' }]), attempts: 0 });
+    expect(placeholder).to.deep.equal({ status: 'queued', operation: 'identify', idempotencyKey: '', attempts: 0 });
     expect(JSON.parse(JSON.stringify(placeholder))).to.not.have.property('delivered');
     expect(placeholder.delivered).to.equal(first.delivered);
     expect(scope.cio.dispatched).to.equal(false);
@@ -33,7 +33,7 @@ describe('http: request-scoped client (real SDK against the emulator)', () => {
     expect(scope.cio.dispatched).to.equal(true);
     const [a, b] = await Promise.all([first.delivered, second.delivered]);
     expect([a.status, b.status]).to.deep.equal(['sent', 'sent']);
-    expect(a.idempotencyKey).to.equal(placeholder.idempotencyKey);
+    expect([a.idempotencyKey, b.idempotencyKey]).to.deep.equal(['', '']);
     // One batch request carried both, in call order.
     expect(h.emu.operations.map((o) => o.operation)).to.deep.equal(['identify', 'track']);
     expect(h.emu.requests.map((r) => r.operation)).to.deep.equal(['batch']);
@@ -47,14 +47,33 @@ describe('http: request-scoped client (real SDK against the emulator)', () => {
     expect(derived.idempotencyKey).to.equal(`req-9:${deriveIdempotencyKey('track', ['u1', { name: 'e' }])}`);
     expect(own.idempotencyKey).to.equal('req-9:mine');
     expect(short.idempotencyKey).to.equal(`req-9:${deriveIdempotencyKey('identify', ['u2'])}`);
+    const again = await scope.cio.track('u1', { name: 'e' });
+    expect(again.idempotencyKey).to.equal(`${derived.idempotencyKey}#2`);
     scope.release();
-    const results = await Promise.all([derived.delivered, own.delivered, short.delivered]);
+    const results = await Promise.all([derived.delivered, own.delivered, short.delivered, again.delivered]);
     expect(results.map((r) => [r.status, r.idempotencyKey])).to.deep.equal([
       ['sent', derived.idempotencyKey],
       ['sent', 'req-9:mine'],
       ['sent', short.idempotencyKey],
+      ['sent', again.idempotencyKey],
     ]);
     expect(h.emu.people.has('u2')).to.equal(true);
+  });
+
+  it('under one Idempotency-Key, sends two identical calls of a request as two, and a retried request\'s calls once', async () => {
+    const client = h.client();
+    const first = createRequestScope(client, { idempotencyScope: 'req-7', personId: undefined });
+    const a = first.cio.track('u1', { name: 'page_viewed' });
+    const b = first.cio.track('u1', { name: 'page_viewed' });
+    first.release();
+    expect((await Promise.all([a.delivered, b.delivered])).map((r) => r.status)).to.deep.equal(['sent', 'sent']);
+    const retry = createRequestScope(client, { idempotencyScope: 'req-7', personId: undefined });
+    const c = retry.cio.track('u1', { name: 'page_viewed' });
+    const d = retry.cio.track('u1', { name: 'page_viewed' });
+    const e = retry.cio.track('u1', { name: 'page_viewed' }); // a third one the first request did not make
+    retry.release();
+    expect((await Promise.all([c.delivered, d.delivered, e.delivered])).map((r) => r.status)).to.deep.equal(['duplicate', 'duplicate', 'sent']);
+    expect(h.emu.events).to.have.length(3);
   });
 
   it('sends the arguments as they were at the call, not as the handler changed them after', async () => {
@@ -80,12 +99,15 @@ describe('http: request-scoped client (real SDK against the emulator)', () => {
 
   it('never throws into the handler, even for arguments whose getters throw', async () => {
     const scope = createRequestScope(h.client(), { idempotencyScope: undefined, personId: undefined });
-    const hostile = { get name(): string { throw new Error('getter'); } };
+    const hostile = { get name(): string { throw new Error('hostile-marker'); } };
     const call = scope.cio.track('u1', hostile);
     const r = await call;
-    expect(r).to.include({ status: 'failed', operation: 'track', attempts: 0 });
-    expect(r.error?.code).to.equal('UNKNOWN');
-    expect(await call.delivered).to.include({ status: 'failed' });
+    expect(r).to.include({ status: 'queued', operation: 'track', attempts: 0 });
+    scope.release();
+    const delivered = await call.delivered;
+    expect(delivered).to.include({ status: 'rejected' });
+    expect(delivered.error?.code).to.equal('INVALID_INPUT');
+    expect(delivered.error?.message).to.not.include('hostile-marker');
   });
 
   it('reads the person id lazily from the hook; a throwing hook reads undefined and is logged', () => {

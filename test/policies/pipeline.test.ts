@@ -120,30 +120,6 @@ describe('policies: the pipeline on fake timers', () => {
     if (!outcome.ok) expect(outcome.error.code).to.equal('TIMEOUT');
   });
 
-  it('lets a call that times itself out (the SDK) end its own attempt: the signal aborts at timeoutMs', async () => {
-    const p = pipeline({ timeoutMs: 300, retry: false });
-    let abortedAt: number | undefined;
-    const start = Date.now();
-    const promise = p.run(
-      (signal) =>
-        new Promise<never>((_resolve, reject) => {
-          signal.addEventListener('abort', () => (abortedAt = Date.now() - start));
-          // As the SDK does: its own timer, a TimeoutError DOMException, a moment after the policy's.
-          setTimeout(() => reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), 301);
-        }),
-      { repeatable: true, canDefer: false, timesItself: true },
-    );
-    let settled = false;
-    void promise.then(() => (settled = true));
-    await clock.tickAsync(300);
-    expect(abortedAt).to.equal(300);
-    expect(settled).to.equal(false); // not raced: the call's own rejection ends the attempt
-    await clock.tickAsync(1);
-    const outcome = await promise;
-    expect(outcome.ok).to.equal(false);
-    if (!outcome.ok) expect(outcome.error.code).to.equal('TIMEOUT');
-  });
-
   it('opens after the threshold, stays open for halfOpenAfterMs, then half-opens and closes', async () => {
     const p = pipeline({ retry: false, breaker: { threshold: 2, halfOpenAfterMs: 30_000 } });
     await timed(p, [sdkError(503)]);

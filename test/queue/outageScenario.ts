@@ -61,6 +61,8 @@ export function describeOutage(name: string, opts: OutageOptions): void {
       expect(results.every((r) => r.status === 'queued'), JSON.stringify(results.find((r) => r.status !== 'queued'))).to.equal(true);
       // The app never waits for Customer.io: refused connections, then the open circuit, answer at once.
       expect(slowest).to.be.below(1000);
+      // health() is read synchronously from the last figures; a flush with no time reads the store's.
+      await cio.flush({ timeoutMs: 0 });
       expect(cio.health().queue.depth).to.equal(n);
       expect(cio.health().circuit_state).to.equal('OPEN');
 

@@ -63,12 +63,13 @@ export class SqliteQueue implements QueueStore {
     return 'queued';
   }
 
-  async take(limit: number, leaseMs: number): Promise<QueueEntry[]> {
+  async take(limit: number, leaseMs: number, maxDelayMs = Number.MAX_SAFE_INTEGER): Promise<QueueEntry[]> {
     checkTake(WHERE, limit, leaseMs);
     this.#open();
     if (limit === 0) return [];
     const now = this.#o.now();
-    const rows = this.#q.take.all({ now, until: now + leaseMs, limit });
+    const latest = Math.min(Number.MAX_SAFE_INTEGER, now + Math.max(0, maxDelayMs));
+    const rows = this.#q.take.all({ now, latest, until: now + leaseMs, limit });
     return rows.sort((a, b) => a.seq - b.seq).map(decodeEntry);
   }
 

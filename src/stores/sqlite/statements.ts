@@ -71,7 +71,7 @@ export interface Statements {
   oldest: Stmt<[], number | null>;
   exists: Stmt<[string], 1>;
   insert: Stmt<[InsertParams]>;
-  take: Stmt<[{ now: number; until: number; limit: number }], EntryRow>;
+  take: Stmt<[{ now: number; latest: number; until: number; limit: number }], EntryRow>;
   get: Stmt<[string], EntryRow>;
   remove: Stmt<[string]>;
   retry: Stmt<[{ id: string; at: number; error: string | null }]>;
@@ -103,9 +103,11 @@ export function prepareStatements(db: Database, table: string): Statements {
        ON CONFLICT(id) DO NOTHING`,
     ),
     // Only heads are looked at, in push order, so a blocked backlog behind a head costs nothing.
-    take: db.prepare<[{ now: number; until: number; limit: number }], EntryRow>(
+    // A retry delay beyond @latest (the reader's cap) is clamped as it is read: ready now.
+    take: db.prepare<[{ now: number; latest: number; until: number; limit: number }], EntryRow>(
       `UPDATE ${t} SET leased = 1, available_at = @until
-       WHERE seq IN (SELECT seq FROM ${t} WHERE head = 1 AND available_at <= @now ORDER BY seq LIMIT @limit)
+       WHERE seq IN (SELECT seq FROM ${t} WHERE head = 1 AND (available_at <= @now OR (leased = 0 AND available_at > @latest))
+                     ORDER BY seq LIMIT @limit)
        RETURNING seq, attempts, last_error, entry`,
     ),
     get: db.prepare<[string], EntryRow>(`SELECT seq, attempts, last_error, entry FROM ${t} WHERE id = ?`),
