@@ -73,6 +73,7 @@ export class Batcher {
   #inFlight = 0;
   /** The open batch is due but waits for a free slot. */
   #due = false;
+  #generation = 0;
 
   constructor(send: (ops: Obj[]) => Promise<RunOutcome<unknown>>, settings: BatcherSettings) {
     this.#send = send;
@@ -82,6 +83,11 @@ export class Batcher {
   /** Operations waiting for their batch to go. */
   get waiting(): number {
     return this.#items.length;
+  }
+
+  /** Which batch is open now: it changes each time a batch goes out. */
+  get openBatch(): number {
+    return this.#generation;
   }
 
   /**
@@ -145,6 +151,7 @@ export class Batcher {
     this.#due = false;
     this.#items = [];
     this.#bytes = ENVELOPE_BYTES;
+    this.#generation++;
     void this.#deliver(items);
   }
 

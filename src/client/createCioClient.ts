@@ -22,6 +22,8 @@ import { DEFAULTS, normalizeOptions, type CioClientOptions, type NormalizedOptio
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, OperationName } from './types.js';
 
 
+const noop = (): void => {};
+
 const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
 
 /** Reads the optional `CallOptions` at the end of a call's arguments; a malformed one is a validation error. */
@@ -73,6 +75,14 @@ interface GuardContext {
   eventId?: string | undefined;
   /** Whether a `sent` result carries the value `send` resolved (`run()`). */
   keepValue?: boolean;
+  /** When the app made the call (ms since the epoch): a queued identify or event keeps this time. */
+  madeAt?: number;
+}
+
+/** The last ordered operation of a person still under way, and the open batch it joined (if it did). */
+interface PersonTail {
+  readonly done: Promise<void>;
+  readonly batch: number | undefined;
 }
 
 /** A call under way, as close() sees it at its deadline. */
@@ -122,6 +132,8 @@ class ResilientCioClient {
   /** Calls under way, by the promise their caller holds: what close() settles at its deadline. */
   readonly #pending = new Map<Promise<CioResult>, InFlight>();
   readonly #replays = new Map<string, RegisteredReplay>();
+  /** The last pending ordered operation of each person (see {@link #inPersonOrder}). */
+  readonly #personTails = new Map<string, PersonTail>();
   /** Holds the process open while a call, a flush or a close is pending. */
   readonly #alive = new KeepAlive();
   #queueStats: QueueStats = EMPTY_STATS;
@@ -431,28 +443,50 @@ class ResilientCioClient {
           canDefer: this.#queue !== undefined,
           onRetry: this.#retryListener(operation, reportedKey),
         });
-      const batcher = options.batch ? this.#batcher : undefined;
-      const send = batcher
-        ? () => {
-            const op = toBatchOp(operation, sendArgs, Date.now());
-            return (op && batcher.add(op, single)) || single();
-          }
-        : single;
+      const madeAt = Date.now();
+      // A live identify carries no timestamp (as on its v1 route): Customer.io orders it by arrival.
+      const op = options.batch && this.#batcher ? toBatchOp(operation, sendArgs, operation === 'identify' ? undefined : madeAt) : undefined;
+      const batcher = op ? this.#batcher : undefined;
+      const direct = batcher ? () => batcher.add(op!, single) ?? single() : single;
+      const personKey = spec.personKey(args);
+      // Upserts and deletes of one person go out in call order: one waits for the outcome of the
+      // previous one, unless both ride in the same batch (carried in order), so a retry or a queued
+      // replay of an earlier one can never land after a later one.
+      const send = !spec.event && spec.api === 'track' && personKey !== '' ? this.#inPersonOrder(personKey, direct, batcher) : direct;
       return this.#guarded(
         operation,
         storeKey,
         send,
         {
-          storable: { args: sendArgs, personKey: spec.personKey(args), spec },
+          storable: { args: sendArgs, personKey, spec },
           repeatable: spec.repeatable,
           reportedKey,
           explicitKey: options.idempotencyKey !== undefined,
           eventId,
+          madeAt,
         },
       );
     } catch (err) {
       return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err));
     }
+  }
+
+  /**
+   * `send`, started once the person's previous ordered operation has its outcome, or at once when
+   * that one waits in the open batch this one joins too (a batch carries its operations in order).
+   */
+  #inPersonOrder(person: string, send: () => Promise<BatchedOutcome>, batcher: Batcher | undefined): () => Promise<BatchedOutcome> {
+    return () => {
+      const before = this.#personTails.get(person);
+      const sameBatch = before !== undefined && batcher !== undefined && before.batch === batcher.openBatch;
+      const run = before === undefined || sameBatch ? send() : before.done.then(send, send);
+      const tail: PersonTail = { done: run.then(noop, noop), batch: batcher && (before === undefined || sameBatch) ? batcher.openBatch : undefined };
+      this.#personTails.set(person, tail);
+      void tail.done.then(() => {
+        if (this.#personTails.get(person) === tail) this.#personTails.delete(person);
+      });
+      return run;
+    };
   }
 
   /**
@@ -588,7 +622,17 @@ class ResilientCioClient {
 
   /** The `failed` result of a call that threw where nothing should. */
   #crashed(base: ResultBase, started: number, err: unknown): CioResult {
-    const error = err instanceof CioError ? err : new CioError('UNKNOWN', this.#redact(String(err)).slice(0, 300), false);
+    let error: CioError;
+    if (err instanceof CioError) error = err;
+    else {
+      let text: string;
+      try {
+        text = this.#redact(String(err)).slice(0, 300);
+      } catch {
+        text = 'an error that cannot be shown'; // its toString threw
+      }
+      error = new CioError('UNKNOWN', text, false);
+    }
     return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
   }
 
@@ -597,7 +641,7 @@ class ResilientCioClient {
     storeKey: string | undefined,
     error: CioError,
     attempts: number,
-    ctx: { storable: { args: unknown[]; personKey: string; spec?: OperationSpec } | undefined; repeatable: boolean; reportedKey: string; eventId?: string | undefined },
+    ctx: GuardContext,
   ): Promise<Pick<CioResult, 'status' | 'attempts' | 'error' | 'maybeQueued'>> {
     const release = async (): Promise<void> => {
       try {
@@ -608,7 +652,7 @@ class ResilientCioClient {
     };
     let entry: QueueEntry | undefined;
     try {
-      entry = ctx.storable && this.#queue ? this.#entry(operation, ctx.reportedKey, ctx.storable, ctx.eventId, error) : undefined;
+      entry = ctx.storable && this.#queue ? this.#entry(operation, ctx.reportedKey, ctx.storable, ctx.eventId, error, ctx.madeAt ?? Date.now()) : undefined;
     } catch {
       // Arguments that cannot be stored as JSON (a custom operation's) cannot be queued.
       entry = undefined;
@@ -667,15 +711,15 @@ class ResilientCioClient {
     return { status: 'failed', attempts, error };
   }
 
-  #entry(operation: string, key: string, s: { args: unknown[]; personKey: string; spec?: OperationSpec }, eventId: string | undefined, error: CioError): QueueEntry {
-    const args = s.spec ? toStorableArgs(operation as OperationName, s.args) : JSON.parse(JSON.stringify(s.args)) as unknown[];
+  #entry(operation: string, key: string, s: { args: unknown[]; personKey: string; spec?: OperationSpec }, eventId: string | undefined, error: CioError, madeAt: number): QueueEntry {
+    const args = s.spec ? toStorableArgs(operation as OperationName, s.args, madeAt) : JSON.parse(JSON.stringify(s.args)) as unknown[];
     return {
       id: newEventId(),
       operation,
       args,
       idempotencyKey: key,
       personKey: s.personKey,
-      enqueuedAt: Date.now(),
+      enqueuedAt: madeAt, // replays carry the time the app made the call, so a late one cannot overwrite newer data
       attempts: 0,
       ...(eventId ? { eventId } : {}),
       lastError: `${error.code}: ${error.message}`.slice(0, 500),

@@ -31,17 +31,18 @@ export function toBatchOperation(entry: QueueEntry): Obj | undefined {
 /**
  * The Track v2 batch operation of a v1 call made at `madeAt` (ms since the epoch), or `undefined`
  * when the call must go on its own v1 route (an email as the id, an event with fields v2 has no place
- * for, an operation v2 batches do not carry).
+ * for, an operation v2 batches do not carry). Without `madeAt` (a live call) an identify carries no
+ * timestamp, as on its v1 route, and events are stamped now.
  */
-export function toBatchOp(operation: string, args: readonly unknown[], madeAt: number): Obj | undefined {
+export function toBatchOp(operation: string, args: readonly unknown[], madeAt: number | undefined): Obj | undefined {
   const [first, second, third] = args;
   const ids = identifiers(first);
   if (!ids) return undefined;
   const base = { type: 'person', identifiers: ids };
-  const ts = seconds(madeAt);
+  const ts = seconds(madeAt ?? Date.now());
   switch (operation) {
     case 'identify':
-      return { ...base, action: 'identify', attributes: isObj(second) ? second : {}, timestamp: ts };
+      return { ...base, action: 'identify', attributes: isObj(second) ? second : {}, ...(madeAt === undefined ? {} : { timestamp: ts }) };
     case 'track': {
       if (!isObj(second) || typeof second['name'] !== 'string') return undefined;
       const { name, data, id, timestamp, type, ...rest } = second;

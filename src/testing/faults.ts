@@ -30,6 +30,15 @@ function assertValid(spec: FaultSpec): void {
   if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)) {
     throw new RangeError('CIO emulator fault: status must be an HTTP status code (100-599)');
   }
+  if (spec.applyThen !== undefined) {
+    if (spec.applyThen !== 'reset' && spec.applyThen !== 'hang') {
+      throw new RangeError(`CIO emulator fault: applyThen must be 'reset' or 'hang'`);
+    }
+    const clash = (['status', 'body', 'retryAfter', 'hang', 'reset'] as const).filter((k) => spec[k] !== undefined && spec[k] !== false);
+    if (clash.length > 0) {
+      throw new RangeError(`CIO emulator fault: applyThen cannot be combined with ${clash.join(', ')} (the request is applied, then its answer lost)`);
+    }
+  }
 }
 
 /** Whether `rule` matches `target` (ignoring its counters). */

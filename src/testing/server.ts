@@ -261,6 +261,12 @@ class Emulator implements CioEmulator {
   /** Answer a request as its fault rule (if any) says, else normally. Sets `record.status`. */
   #answer(incoming: Incoming, spec: Readonly<FaultSpec> | null): void {
     const { req, res, record } = incoming;
+    if (spec?.applyThen !== undefined) {
+      // Applied, then the answer is lost: the client cannot know the operation took effect.
+      this.#handle(incoming);
+      if (spec.applyThen === 'reset' && !req.socket.destroyed) req.socket.resetAndDestroy();
+      return;
+    }
     if (spec?.reset) {
       // A TCP RST, as from a crashed proxy; the SDK sees TypeError('fetch failed'), cause ECONNRESET.
       if (!req.socket.destroyed) req.socket.resetAndDestroy();

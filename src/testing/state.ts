@@ -102,12 +102,13 @@ export class EmulatorState {
   }
 
   /**
-   * Merge attributes into a person. Each attribute is written only when `timestamp` (seconds; arrival
-   * time when `null`) is not older than the write that last set it. Suppressed people are not stored.
+   * Merge attributes into a person. Each attribute is written only when `timestamp` (seconds; the
+   * arrival time in whole seconds when `null`, as Customer.io keeps times) is not older than the
+   * write that last set it: within one second the later write wins. Suppressed people are not stored.
    */
   identify(person: string, attributes: Record<string, unknown>, timestamp: number | null): void {
     if (this.suppressed.has(person)) return;
-    const at = timestamp ?? this.#now() / 1000;
+    const at = timestamp ?? Math.floor(this.#now() / 1000);
     const current = this.people.get(person) ?? {};
     const times = this.#attributeTimes.get(person) ?? new Map<string, number>();
     for (const [name, value] of Object.entries(attributes)) {

@@ -52,7 +52,7 @@ export interface RecordedRequest {
    * `getAccountRegion`, `batch`, `entity`, `sendEmail`, `sendPush`, `triggerBroadcast`; `null` for an unknown route.
    */
   readonly operation: string | null;
-  /** Status answered, or `null` when no answer was (yet) sent: a hang, a reset, or a pending delay. */
+  /** Status answered, or `null` when no answer was (yet) sent: a hang, a reset (also after `applyThen`), or a pending delay. */
   readonly status: number | null;
   /** Whether a fault rule matched this request. */
   readonly fault: boolean;
@@ -148,9 +148,9 @@ export interface FaultMatch {
 }
 
 /**
- * A fault rule. Kinds, checked in this order after the optional `delayMs`: `reset`, `hang`, `status`;
- * with none of them the request is handled normally (after the delay). A rule with no kind at all
- * (nor `delayMs`) answers 503; `retryAfter` alone answers 429.
+ * A fault rule. Kinds, checked in this order after the optional `delayMs`: `applyThen`, `reset`,
+ * `hang`, `status`; with none of them the request is handled normally (after the delay). A rule with
+ * no kind at all (nor `delayMs`) answers 503; `retryAfter` alone answers 429.
  */
 export interface FaultSpec {
   /** Answer with this status; the operation is not applied (even for a 2xx status: a "black hole"). */
@@ -168,6 +168,15 @@ export interface FaultSpec {
   delayMs?: number | undefined;
   /** Read the request, then destroy the socket with a TCP reset (the SDK sees `TypeError('fetch failed')`). */
   reset?: boolean | undefined;
+  /**
+   * Handle the request normally, so the operation IS applied (people, events and operations change
+   * as for a 2xx), then lose the answer: `'reset'` destroys the socket with a TCP reset, `'hang'`
+   * never answers (until the client aborts, `down()` or `close()`). The client cannot tell this from
+   * a request that never arrived: it is the case ULID event ids exist for, and the one that must not
+   * make a retry or a replay deliver twice. The request is recorded with `status: null`. Cannot be
+   * combined with `status`, `body`, `retryAfter`, `hang` or `reset` (a `RangeError`); `delayMs` delays it.
+   */
+  applyThen?: 'reset' | 'hang' | undefined;
   /** Apply to this many matching requests, then stop. Default: unlimited. */
   times?: number | undefined;
   /** Apply only for this long from now (by the emulator clock). Combinable with `times`. */

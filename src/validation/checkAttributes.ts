@@ -3,6 +3,7 @@ import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
 import { CIO_LIMITS, utf8Bytes } from './limits.js';
 import type { JsonRecord } from './isRecord.js';
+import { jsonText, READ_AGAIN_FAILED } from './jsonText.js';
 
 /**
  * Attributes Customer.io reads as instructions rather than stored values; they are not counted or
@@ -46,7 +47,13 @@ function checkAttribute(operation: string, name: string, value: unknown, path: s
       `attribute name "${preview}" is ${nameBytes} bytes; Customer.io allows at most ${CIO_LIMITS.attributeNameBytes}`,
     );
   }
-  const valueBytes = typeof value === 'string' ? utf8Bytes(value) : utf8Bytes(JSON.stringify(value) ?? '');
+  let valueBytes: number;
+  if (typeof value === 'string') valueBytes = utf8Bytes(value);
+  else {
+    const json = jsonText(value);
+    if (json === undefined) return invalid(operation, path, `${path} ${READ_AGAIN_FAILED}`);
+    valueBytes = utf8Bytes(json);
+  }
   if (valueBytes > CIO_LIMITS.attributeValueBytes) {
     return invalid(
       operation,

@@ -1,4 +1,5 @@
 import type { CioValidationError } from '../errors/CioError.js';
+import { checkWellFormed } from './checkString.js';
 import { describeType } from './describeType.js';
 import { invalid } from './invalid.js';
 import { CIO_LIMITS, utf8Bytes } from './limits.js';
@@ -11,18 +12,24 @@ export interface IdOptions {
    */
   allowEmpty?: boolean;
   /**
-   * Byte limit; `undefined` checks only that it is present (e.g. a broadcast or device id).
+   * Byte limit; `undefined` checks only that it is present and well-formed (e.g. a broadcast id).
    * @default CIO_LIMITS.personIdBytes (150)
    */
   maxBytes?: number | undefined;
+  /**
+   * The limit is this package's own (Customer.io documents none): messages say "this client allows".
+   * @default false
+   */
+  ownLimit?: boolean;
 }
 
 const NO_OPTIONS: IdOptions = Object.freeze({});
 
 /**
- * Checks an identifier argument: a string (not blank) or a finite number, at most 150 bytes of UTF-8 by
- * default (numbers are measured as their decimal text). Blank strings are rejected because the SDK
- * rejects them too.
+ * Checks an identifier argument: a string (not blank, well-formed UTF-16) or a finite number, at most
+ * 150 bytes of UTF-8 by default (numbers are measured as their decimal text). Blank strings are
+ * rejected because the SDK rejects them too; a lone surrogate because the SDK's `encodeURIComponent`
+ * throws on one (ids go into URL paths) and Customer.io would store a mangled id from a JSON body.
  */
 export function checkId(
   operation: string,
@@ -39,11 +46,13 @@ export function checkId(
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
   else return invalid(operation, field, `${field} must be a string or a finite number, got ${describeType(value)}`);
   if (text.trim() === '') return invalid(operation, field, `${field} is blank`);
+  if (!text.isWellFormed()) return checkWellFormed(operation, text, field);
   // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short id needs no counting.
   if (maxBytes === undefined || text.length * 3 <= maxBytes) return null;
   const bytes = utf8Bytes(text);
   if (bytes > maxBytes) {
-    return invalid(operation, field, `${field} is ${bytes} bytes; Customer.io allows at most ${maxBytes}`);
+    const who = options.ownLimit === true ? 'this client' : 'Customer.io';
+    return invalid(operation, field, `${field} is ${bytes} bytes; ${who} allows at most ${maxBytes}`);
   }
   return null;
 }

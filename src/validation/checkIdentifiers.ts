@@ -3,7 +3,7 @@ import { checkId } from './checkId.js';
 import { describeType } from './describeType.js';
 import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
-import { isRecord } from './isRecord.js';
+import { isRecord, jsonProperty } from './isRecord.js';
 
 /** The ways Customer.io identifies a person. */
 export const IDENTIFIER_TYPES = Object.freeze(['id', 'email', 'cio_id'] as const);
@@ -28,11 +28,11 @@ export function checkIdentifiers(operation: string, identifiers: unknown, field:
       `${field} must be an object with one of id, email or cio_id, got ${describeType(identifiers)}`,
     );
   }
-  const present = IDENTIFIER_TYPES.filter((type) => identifiers[type] !== undefined);
+  const present = IDENTIFIER_TYPES.filter((type) => jsonProperty(identifiers, type) !== undefined);
   const [only] = present;
   if (present.length !== 1 || only === undefined) {
     const found = present.length === 0 ? 'none' : present.join(' and ');
     return invalid(operation, field, `${field} must hold exactly one of id, email or cio_id; found ${found}`);
   }
-  return checkId(operation, identifiers[only], childPath(field, only));
+  return checkId(operation, jsonProperty(identifiers, only), childPath(field, only));
 }

@@ -10,3 +10,13 @@ export function checkRequiredString(operation: string, value: unknown, field: st
   }
   return value.trim() === '' ? invalid(operation, field, `${field} is blank`) : null;
 }
+
+/**
+ * Checks that an identifier or a name is well-formed UTF-16: no lone surrogate (half of an emoji, say,
+ * from cutting a string by length). The SDK's `encodeURIComponent` throws "URI malformed" on one in a
+ * URL path, and in a JSON body Customer.io would store a mangled id or name.
+ */
+export function checkWellFormed(operation: string, value: string, field: string): CioValidationError | null {
+  if (value.isWellFormed()) return null;
+  return invalid(operation, field, `${field} is not well-formed Unicode (it holds a lone UTF-16 surrogate)`);
+}

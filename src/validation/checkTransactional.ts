@@ -5,7 +5,7 @@ import { checkRequiredString } from './checkString.js';
 import { describeType } from './describeType.js';
 import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
-import { isRecord, type JsonRecord } from './isRecord.js';
+import { isRecord, jsonProperty, type JsonRecord } from './isRecord.js';
 
 /** Which transactional send is being checked. */
 export type TransactionalKind = 'email' | 'push';
@@ -29,10 +29,11 @@ export function checkTransactional(
     const expected = kind === 'email' ? 'SendEmailRequest' : 'SendPushRequest';
     return invalid(operation, field, `${field} must be a ${expected} or its options object, got ${describeType(request)}`);
   }
-  const wrapped = isRecord(request['message']);
-  const message = wrapped ? (request['message'] as JsonRecord) : request;
+  const inner = jsonProperty(request, 'message');
+  const wrapped = isRecord(inner);
+  const message = wrapped ? inner : request;
   const base = wrapped ? childPath(field, 'message') : field;
-  const identifiers = message['identifiers'];
+  const identifiers = jsonProperty(message, 'identifiers');
   return (
     checkIdentifiers(operation, identifiers, childPath(base, 'identifiers')) ??
     (kind === 'email' ? checkEmail(operation, message, base, identifiers) : checkTemplateId(operation, message, base))
@@ -45,29 +46,30 @@ function checkEmail(operation: string, message: JsonRecord, base: string, identi
 
 /** `to` is required unless the person is identified by email, and must not be blank when given. */
 function checkRecipient(operation: string, message: JsonRecord, base: string, identifiers: unknown): CioValidationError | null {
-  const to = message['to'];
+  const to = jsonProperty(message, 'to');
   const path = childPath(base, 'to');
   if (to !== undefined) return checkRequiredString(operation, to, path);
-  const hasEmailIdentifier = isRecord(identifiers) && identifiers['email'] !== undefined;
+  const hasEmailIdentifier = isRecord(identifiers) && jsonProperty(identifiers, 'email') !== undefined;
   return hasEmailIdentifier ? null : invalid(operation, path, `${path} is required unless identifiers has an email`);
 }
 
 /** A template id, or inline `body`, `subject` and `from`. */
 function checkEmailContent(operation: string, message: JsonRecord, base: string): CioValidationError | null {
-  if (message['transactional_message_id'] !== undefined) return checkTemplateId(operation, message, base);
+  if (jsonProperty(message, 'transactional_message_id') !== undefined) return checkTemplateId(operation, message, base);
   for (const name of ['body', 'subject', 'from'] as const) {
-    if (message[name] === undefined) {
+    const value = jsonProperty(message, name);
+    if (value === undefined) {
       const problem = `needs a transactional_message_id, or a body, subject and from (${name} is missing)`;
       return invalid(operation, base, `${base} ${problem}`);
     }
-    const problem = checkRequiredString(operation, message[name], childPath(base, name));
+    const problem = checkRequiredString(operation, value, childPath(base, name));
     if (problem !== null) return problem;
   }
   return null;
 }
 
 function checkTemplateId(operation: string, message: JsonRecord, base: string): CioValidationError | null {
-  return checkId(operation, message['transactional_message_id'], childPath(base, 'transactional_message_id'), {
+  return checkId(operation, jsonProperty(message, 'transactional_message_id'), childPath(base, 'transactional_message_id'), {
     maxBytes: undefined,
   });
 }

@@ -16,10 +16,19 @@ export const CIO_LIMITS = Object.freeze({
   /** An event's `data`, serialised. */
   eventDataBytes: 100_000,
   /**
-   * A page view's name (the page URL or path). Customer.io documents no limit of its own for it; this
-   * package caps it at the attribute-value size so an unbounded URL is caught before the request.
+   * A page view's path (or URL). `trackPageView` sends it as the `name` of a `type: "page"` event,
+   * so Customer.io holds it to the event-name limit (100 bytes).
    */
-  pageNameBytes: 1000,
+  pageNameBytes: 100,
+  /**
+   * A device id or token (`addDevice`, `deleteDevice`, where it is part of the URL path).
+   * Customer.io documents no limit of its own; this package caps it at the attribute-value size
+   * (1000 bytes), the largest single value Customer.io documents taking. That is far above any push
+   * token (APNs tokens are 32 bytes today, 64 hex characters; FCM registration tokens run to a
+   * couple of hundred characters), and keeps the URL of a `deleteDevice` (at most 3000 characters
+   * once percent-encoded) well under the 8 KB request line servers and proxies commonly accept.
+   */
+  deviceTokenBytes: 1000,
   /** One v2 operation, serialised. */
   v2OperationBytes: 32 * 1024,
   /** A whole v2 batch request body (Customer.io: "under 500 KB"). */

@@ -4,7 +4,7 @@ import { checkEvent } from './checkEvent.js';
 import { checkId, type IdOptions } from './checkId.js';
 import { isIdentifierType } from './checkIdentifiers.js';
 import { checkOptionalRecord } from './checkRecord.js';
-import { checkRequiredString } from './checkString.js';
+import { checkRequiredString, checkWellFormed } from './checkString.js';
 import { checkTransactional } from './checkTransactional.js';
 import { describeType } from './describeType.js';
 import { invalid } from './invalid.js';
@@ -22,6 +22,7 @@ export interface OperationRule {
 /** Options shared by every call (not an object literal per call). */
 const ALLOW_EMPTY: IdOptions = Object.freeze({ allowEmpty: true });
 const NO_BYTE_LIMIT: IdOptions = Object.freeze({ maxBytes: undefined });
+const DEVICE_TOKEN: IdOptions = Object.freeze({ maxBytes: CIO_LIMITS.deviceTokenBytes, ownLimit: true });
 
 const customerOnly: OperationRule = {
   params: ['customerId'],
@@ -38,12 +39,23 @@ function checkIdType(op: string, value: unknown, field: string): CioValidationEr
   return invalid(op, field, `${field} must be one of 'id', 'email' or 'cio_id', got ${got}`);
 }
 
+/** A page view's path: sent as the event name, so held to the event-name limit. */
 function checkPageName(op: string, path: unknown): CioValidationError | null {
-  const problem = checkRequiredString(op, path, 'path');
+  const problem = checkRequiredString(op, path, 'path') ?? checkWellFormed(op, path as string, 'path');
   if (problem !== null) return problem;
-  const bytes = utf8Bytes(path as string);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short path needs no counting.
+  const bytes = (path as string).length * 3 <= CIO_LIMITS.pageNameBytes ? 0 : utf8Bytes(path as string);
   if (bytes <= CIO_LIMITS.pageNameBytes) return null;
-  return invalid(op, 'path', `page path is ${bytes} bytes; this client allows at most ${CIO_LIMITS.pageNameBytes}`);
+  return invalid(
+    op,
+    'path',
+    `page path is ${bytes} bytes; Customer.io allows at most ${CIO_LIMITS.pageNameBytes} (a page view is sent as an event of that name)`,
+  );
+}
+
+/** A device id as `addDevice` takes it: a string (sent in the body), bounded like a token. */
+function checkDeviceId(op: string, value: unknown, field: string): CioValidationError | null {
+  return checkRequiredString(op, value, field) ?? checkId(op, value, field, DEVICE_TOKEN);
 }
 
 /**
@@ -89,7 +101,7 @@ export const OPERATION_RULES: ReadonlyMap<string, OperationRule> = new Map<strin
       params: ['customerId', 'deviceId', 'platform', 'data'],
       check: (op, args) =>
         checkId(op, args[0], 'customerId') ??
-        checkRequiredString(op, args[1], 'deviceId') ??
+        checkDeviceId(op, args[1], 'deviceId') ??
         checkRequiredString(op, args[2], 'platform') ??
         checkAttributesArg(op, args[3], 'data'),
     },
@@ -99,7 +111,7 @@ export const OPERATION_RULES: ReadonlyMap<string, OperationRule> = new Map<strin
     {
       params: ['customerId', 'deviceToken'],
       check: (op, args) =>
-        checkId(op, args[0], 'customerId') ?? checkId(op, args[1], 'deviceToken', NO_BYTE_LIMIT),
+        checkId(op, args[0], 'customerId') ?? checkId(op, args[1], 'deviceToken', DEVICE_TOKEN),
     },
   ],
   [

@@ -55,9 +55,9 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-/** Starts an emulator with {@link CREDS}. */
-export async function harness(): Promise<Harness> {
-  const emu = await startCioEmulator({ ...CREDS });
+/** Starts an emulator with {@link CREDS} (and its clock, `now`, when given). */
+export async function harness(now?: () => number): Promise<Harness> {
+  const emu = await startCioEmulator({ ...CREDS, ...(now ? { now } : {}) });
   const clients: CioClient[] = [];
   return {
     emu,

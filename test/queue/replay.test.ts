@@ -22,8 +22,11 @@ function queuedTrack(person: string, name: string, i: number): QueueEntry {
 
 describe('queue replay: v2 batches, partial results, timestamps', () => {
   let h: Harness;
+  /** How far the emulator's clock runs ahead of the client's (a later write, seconds later). */
+  let clockAhead = 0;
   beforeEach(async () => {
-    h = await harness();
+    clockAhead = 0;
+    h = await harness(() => Date.now() + clockAhead);
   });
   afterEach(() => h.cleanup());
 
@@ -66,6 +69,7 @@ describe('queue replay: v2 batches, partial results, timestamps', () => {
     await h.emu.down();
     expect((await cio.identify('u1', { plan: 'free' })).status).to.equal('queued');
     await h.emu.up();
+    clockAhead = 5_000; // the newer identify is made seconds later (Customer.io keeps whole seconds)
     // The app moved on while the old call waited: a newer identify goes straight through.
     const live = h.client();
     expect((await live.identify('u1', { plan: 'pro' })).status).to.equal('sent');

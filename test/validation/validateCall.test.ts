@@ -250,13 +250,13 @@ describe('validateCall', () => {
       expectInvalid('trackPageView', ['1', 404], 'path', /must be a string, got a number/);
     });
 
-    it('accepts a path of exactly 1000 bytes and rejects 1001', () => {
-      expectValid('trackPageView', ['1', multibyte(1000)]);
+    it('accepts a path of exactly 100 bytes and rejects 101 (it is sent as the event name)', () => {
+      expectValid('trackPageView', ['1', multibyte(100)]);
       expectInvalid(
         'trackPageView',
-        ['1', multibyte(1001)],
+        ['1', multibyte(101)],
         'path',
-        'trackPageView: page path is 1001 bytes; this client allows at most 1000',
+        'trackPageView: page path is 101 bytes; Customer.io allows at most 100 (a page view is sent as an event of that name)',
       );
     });
 
