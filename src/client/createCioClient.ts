@@ -402,7 +402,11 @@ class ResilientCioClient {
     }
     const { args, options, invalid } = split;
     if (invalid) return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: invalid }));
-    if (this.#batcher === undefined || options.batch !== true) return this.#take(operation, args, options);
+    if (this.#batcher === undefined || options.batch !== true) {
+      // Batched calls made before this one are taken in first: calls keep the order they were made in.
+      if (this.#intake.length > 0) this.#drainIntake();
+      return this.#take(operation, args, options);
+    }
     const result = new Promise<CioResult>(capture);
     const settle = captured!;
     captured = undefined;

@@ -312,13 +312,8 @@ export class RequestScopedClient implements ScopedCioClient {
       const arity = OPERATION_ARITY[operation];
       // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not leak in.
       let args = raw.slice(0, arity);
-      if (!plainPrimitives(args)) {
-        try {
-          args = snapshotArgs(args);
-        } catch {
-          /* not cloneable: the client's validation decides */
-        }
-      }
+      // snapshotArgs never throws: what it cannot copy it hands over as is, for validation to judge.
+      if (!plainPrimitives(args)) args = snapshotArgs(args);
       const given = raw[arity] as CallOptions | undefined;
       const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
       const scope = this.idempotencyScope;

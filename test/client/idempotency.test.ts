@@ -171,3 +171,19 @@ describe('client: one person\'s identify updates land in call order', () => {
     expect(h.emu.people.get('u1')).to.include({ plan: 'pro' });
   });
 });
+
+describe('client: call order across batched and direct calls', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('a direct identify made right after a batched one (same tick) lands after it', async () => {
+    const cio = h.client({ batch: { maxDelayMs: 20 } });
+    const batched = cio.identify('u1', { plan: 'free' }, { batch: true });
+    const direct = cio.identify('u1', { plan: 'pro' });
+    expect((await Promise.all([batched, direct])).map((r) => r.status)).to.deep.equal(['sent', 'sent']);
+    expect(h.emu.people.get('u1')).to.include({ plan: 'pro' });
+  });
+});
