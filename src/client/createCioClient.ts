@@ -664,8 +664,8 @@ class ResilientCioClient {
     const durable = this.#queue !== undefined && this.#queue.durable !== false;
     const ambiguous =
       (!ctx.repeatable && error.maybeDelivered && this.#options.nonIdempotentDelivery === 'at-most-once' && error.retryable) ||
-      // Closing: a queue that does not outlive close() cannot keep what may not have been delivered.
-      (error.code === 'CLOSED' && error.maybeDelivered && !durable);
+      // Closing: what may have been delivered and cannot be kept in a queue that outlives close().
+      (error.code === 'CLOSED' && error.maybeDelivered && !(durable && entry !== undefined));
     if (ambiguous) {
       const amb = new CioError('AMBIGUOUS', `${operation} may or may not have been delivered (${error.message}); not retried, kept as a dead letter`, false, {
         status: error.status,

@@ -12,7 +12,7 @@ import {
   type RetryPolicy,
   type TimeoutPolicy,
 } from 'cockatiel';
-import { CioCircuitOpenError, CioError } from '../errors/CioError.js';
+import { CioCircuitOpenError, CioClosedError, CioError } from '../errors/CioError.js';
 import type { NormalizedOptions } from '../client/options.js';
 import type { CircuitStateName } from '../client/types.js';
 import { retryAfterBackoff } from './backoff.js';
@@ -103,6 +103,7 @@ export class Pipeline {
   #lastFailure: number | null = null;
   #lastError: CioError | undefined;
   #openedAt = 0;
+  #closed = false;
 
   constructor(options: NormalizedOptions, redact: Redactor, hooks: PipelineHooks) {
     this.#options = options;
@@ -236,6 +237,8 @@ export class Pipeline {
     };
     const attempt = async (): Promise<T> => {
       try {
+        // Once closed (close() gave up on this call at its deadline), no further attempt goes out.
+        if (this.#closed) throw new CioClosedError();
         if (opts.canDefer && this.#overRate()) throw rateLimited();
         return this.#breaker ? await this.#breaker.execute(guarded) : await guarded();
       } catch (err) {
@@ -265,8 +268,9 @@ export class Pipeline {
     return undefined;
   }
 
-  /** Releases timers (the rate limiter's waiters are rejected) and listeners. Safe to call twice. */
+  /** Releases timers (the rate limiter's waiters are rejected) and listeners; no attempt starts after it. Safe to call twice. */
   close(): void {
+    this.#closed = true;
     for (const d of this.#disposers.splice(0)) d.dispose();
     this.#bucket?.close();
   }

@@ -138,6 +138,21 @@ describe('client: nothing can wedge or hang it', () => {
     expect(Date.now() - started, 'close() overran its deadline').to.be.below(1_300);
   });
 
+  it('sends no further attempt of a call that close() gave up on (a retry waiting out its backoff)', async () => {
+    const cio = h.client({ retry: { maxAttempts: 2, initialDelayMs: 600, maxDelayMs: 600 } });
+    h.emu.fault({ status: 503, times: 1 });
+    const call = cio.identify('u1', { a: 1 });
+    await h.emu.waitForRequests(1);
+    await cio.close({ timeoutMs: 50 });
+    expect((await call).status).to.equal('failed'); // memory queue: reported as possibly delivered
+    // The retry's backoff ends after close(): no second request may go out.
+    await h.emu.waitForRequests(2, { timeoutMs: 1_200 }).then(
+      () => expect.fail('an attempt went out after close()'),
+      () => undefined,
+    );
+    expect(h.emu.requests).to.have.length(1);
+  });
+
   it('a logger that throws changes no result and causes no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
