@@ -24,6 +24,22 @@ import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult, Oper
 
 const noop = (): void => {};
 
+/** Upserts and deletes of a person on the Track API: their order decides the person's state. */
+const isOrdered = (spec: OperationSpec | undefined): boolean => spec !== undefined && !spec.event && spec.api === 'track';
+
+/** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
+const QUEUED_BEHIND: BatchedOutcome = (() => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const error = new CioError('QUEUED_BEHIND', 'an earlier update of this person is still queued; this one was queued behind it, nothing was sent now', true, { maybeDelivered: false });
+    return Object.freeze({ ok: false as const, attempts: 0, error });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+})();
+const queuedBehind = (): Promise<BatchedOutcome> => Promise.resolve(QUEUED_BEHIND);
+
 const EMPTY_STATS: QueueStats = { depth: 0, oldestAgeMs: 0, dropped: 0, deadLetters: 0 };
 
 /** Reads the optional `CallOptions` at the end of a call's arguments; a malformed one is a validation error. */
@@ -77,6 +93,8 @@ interface GuardContext {
   keepValue?: boolean;
   /** When the app made the call (ms since the epoch): a queued identify or event keeps this time. */
   madeAt?: number;
+  /** Whether it is one of a person's ordered updates (see `isOrdered`). */
+  ordered?: boolean;
 }
 
 /** The last ordered operation of a person still under way, and the open batch it joined (if it did). */
@@ -132,6 +150,8 @@ class ResilientCioClient {
   /** Calls under way, by the promise their caller holds: what close() settles at its deadline. */
   readonly #pending = new Map<Promise<CioResult>, InFlight>();
   readonly #replays = new Map<string, RegisteredReplay>();
+  /** How many ordered updates of each person this client has queued and not seen leave the queue. */
+  readonly #queuedPersons = new Map<string, number>();
   /** The last pending ordered operation of each person (see {@link #inPersonOrder}). */
   readonly #personTails = new Map<string, PersonTail>();
   /** Holds the process open while a call, a flush or a close is pending. */
@@ -175,6 +195,9 @@ class ResilientCioClient {
         emit: (event, payload) => this.#emitter.emit(event, payload as never),
         redact: this.#redact,
         onStats: (stats) => this.#setStats(stats),
+        onLeft: (entries) => {
+          for (const e of entries) if (isOrdered(specOf(e.operation))) this.#countQueued(e.personKey, -1);
+        },
       });
       if (o.drain.enabled) this.#drainer.start();
       this.#drainer.refreshSoon(); // a durable store may hold a backlog from an earlier run
@@ -454,14 +477,17 @@ class ResilientCioClient {
       const direct = batcher ? () => batcher.add(op!, single) ?? single() : single;
       const personKey = spec.personKey(args);
       // Upserts and deletes of one person go out in call order: one waits for the outcome of the
-      // previous one, unless both ride in the same batch (carried in order), so a retry or a queued
-      // replay of an earlier one can never land after a later one.
-      const send = !spec.event && spec.api === 'track' && personKey !== '' ? this.#inPersonOrder(personKey, direct, batcher) : direct;
+      // previous one, unless both ride in the same batch (carried in order), and while an earlier
+      // one waits in this client's queue a later one is queued behind it, so a retry or a replay
+      // of an earlier one can never land after a later one.
+      const ordered = isOrdered(spec) && personKey !== '';
+      const send = !ordered ? direct : this.#queuedPersons.has(personKey) ? queuedBehind : this.#inPersonOrder(personKey, direct, batcher);
       return this.#guarded(
         operation,
         storeKey,
         send,
         {
+          ordered,
           storable: { args: sendArgs, personKey, spec },
           repeatable: spec.repeatable,
           reportedKey,
@@ -473,6 +499,12 @@ class ResilientCioClient {
     } catch (err) {
       return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err));
     }
+  }
+
+  #countQueued(person: string, change: 1 | -1): void {
+    const n = (this.#queuedPersons.get(person) ?? 0) + change;
+    if (n > 0) this.#queuedPersons.set(person, n);
+    else this.#queuedPersons.delete(person);
   }
 
   /**
@@ -702,6 +734,7 @@ class ResilientCioClient {
       }
       this.#bumpStats(outcome === 'queued' ? { depth: 1 } : { dropped: 1 });
       if (outcome === 'queued') {
+        if (ctx.ordered) this.#countQueued(entry.personKey, 1);
         this.#emitter.emit('queued', { operation, idempotencyKey: ctx.reportedKey, error });
         this.#drainer?.kick();
         return { status: 'queued', attempts, error };

@@ -12,6 +12,8 @@
  * - `CONFIG`: the client is misconfigured (an invalid URL, missing credentials).
  * - `BATCHES_BUSY`: every batch request was still waiting for Customer.io (slow or hanging), so the
  *   call was not held in memory; nothing was sent (it is queued).
+ * - `QUEUED_BEHIND`: an earlier update of the same person is still in the queue, so this one was
+ *   queued behind it (one person's updates keep their order); nothing was sent now.
  * - `QUEUE_FULL`: the fallback queue had no room.
  * - `QUEUE_UNAVAILABLE`: the fallback queue store refused or could not confirm a push (a Redis
  *   outage, a failed write); with `maybeQueued` on the result it may still be stored and delivered.
@@ -29,6 +31,7 @@ export type CioErrorCode =
   | 'RATE_LIMITED'
   | 'CONFIG'
   | 'BATCHES_BUSY'
+  | 'QUEUED_BEHIND'
   | 'QUEUE_FULL'
   | 'QUEUE_UNAVAILABLE'
   | 'CLOSED'

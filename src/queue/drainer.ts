@@ -28,6 +28,8 @@ export interface DrainerDeps {
   /** Takes credentials out of text that is logged. */
   redact(text: string): string;
   onStats(stats: QueueStats): void;
+  /** Entries that left the queue (delivered or dead-lettered). */
+  onLeft(entries: readonly QueueEntry[]): void;
 }
 
 type Obj = Record<string, unknown>;
@@ -263,6 +265,7 @@ export class Drainer {
   async #acked(entries: QueueEntry[], attempts: number): Promise<void> {
     if (entries.length === 0) return;
     await this.#d.store.ack(entries.map((e) => e.id));
+    this.#d.onLeft(entries);
     this.#delivered += entries.length;
     for (const e of entries) this.#d.emit('sent', { operation: e.operation, idempotencyKey: e.idempotencyKey, attempts, replayed: true });
   }
@@ -285,6 +288,7 @@ export class Drainer {
 
   async #dead(entry: QueueEntry, reason: string, error: CioError): Promise<void> {
     await this.#d.store.deadLetter([entry.id], reason.slice(0, 500));
+    this.#d.onLeft([entry]);
     this.#d.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
   }
 

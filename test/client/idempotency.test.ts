@@ -163,6 +163,19 @@ describe('client: one person\'s identify updates land in call order', () => {
     expect(h.emu.people.get('u1@example.com')).to.include({ plan: 'pro' });
   });
 
+  it('queues a later identify behind an earlier one still in the queue (a replay never lands after it)', async () => {
+    const cio = h.client({ retry: { maxAttempts: 1 } });
+    await h.emu.down();
+    expect((await cio.identify('u1', { plan: 'free' })).status).to.equal('queued');
+    await h.emu.up();
+    const later = await cio.identify('u1', { plan: 'pro' });
+    expect([later.status, later.error?.code]).to.deep.equal(['queued', 'QUEUED_BEHIND']);
+    expect((await cio.identify('u2', { plan: 'x' })).status).to.equal('sent'); // other people are not held
+    expect(await cio.flush({ timeoutMs: 5_000 })).to.deep.equal({ delivered: 2, remaining: 0 });
+    expect(h.emu.people.get('u1')).to.include({ plan: 'pro' });
+    expect((await cio.identify('u1', { plan: 'team' })).status).to.equal('sent'); // the queue is empty again
+  });
+
   it('keeps two updates of one person in one batch when they are made together', async () => {
     const cio = h.client({ batch: { maxDelayMs: 20 } });
     const results = await Promise.all([cio.identify('u1', { plan: 'free' }, { batch: true }), cio.identify('u1', { plan: 'pro' }, { batch: true })]);
