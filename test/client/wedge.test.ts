@@ -139,14 +139,14 @@ describe('client: nothing can wedge or hang it', () => {
   });
 
   it('sends no further attempt of a call that close() gave up on (a retry waiting out its backoff)', async () => {
-    const cio = h.client({ retry: { maxAttempts: 2, initialDelayMs: 600, maxDelayMs: 600 } });
-    h.emu.fault({ status: 503, times: 1 });
+    const cio = h.client({ retry: { maxAttempts: 2 } });
+    h.emu.fault({ status: 503, retryAfter: 1, times: 1 }); // the retry waits exactly 1 s (no jitter)
     const call = cio.identify('u1', { a: 1 });
     await h.emu.waitForRequests(1);
     await cio.close({ timeoutMs: 50 });
     expect((await call).status).to.equal('failed'); // memory queue: reported as possibly delivered
     // The retry's backoff ends after close(): no second request may go out.
-    await h.emu.waitForRequests(2, { timeoutMs: 1_200 }).then(
+    await h.emu.waitForRequests(2, { timeoutMs: 1_500 }).then(
       () => expect.fail('an attempt went out after close()'),
       () => undefined,
     );
