@@ -4,6 +4,7 @@ import { newEventId } from '../idempotency/eventId.js';
 import { boundedKey, deriveIdempotencyKey } from '../idempotency/keys.js';
 import { lruIdempotencyStore } from '../idempotency/lruStore.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
+import { beforeDeadline } from '../policies/deadline.js';
 import { Pipeline } from '../policies/pipeline.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
 import { Drainer, type RegisteredReplay } from '../queue/drainer.js';
@@ -839,16 +840,7 @@ class ResilientCioClient {
 
   /** Waits for in-flight calls, at most `timeoutMs`. */
   async #settle(timeoutMs: number): Promise<void> {
-    if (this.#pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#pending.keys()]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    if (this.#pending.size > 0) await beforeDeadline(Promise.allSettled([...this.#pending.keys()]), Date.now() + timeoutMs);
   }
 }
 

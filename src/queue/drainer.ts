@@ -5,6 +5,7 @@ import type { ReplayHandler } from '../client/CioClient.js';
 import type { FlushResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
+import { beforeDeadline } from '../policies/deadline.js';
 import { capRetryAfter } from '../policies/retryAfter.js';
 import type { QueueEntry, QueueStats, QueueStore } from './store.js';
 import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes, toBatchOperation } from './toBatchOperation.js';
@@ -172,7 +173,7 @@ export class Drainer {
       const limit = this.#d.pipeline.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
-      const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, o.retry.maxDelayMs * 6));
+      const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
       if (entries.length === 0) return 0;
       let settled = 0;
       for (const segment of segments(entries)) {
@@ -292,9 +293,14 @@ export class Drainer {
     this.#d.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
   }
 
+  /** The longest delay the replay backs off by (six times a call's longest retry delay). */
+  #longestBackoffMs(): number {
+    return this.#d.options.retry.maxDelayMs * 6;
+  }
+
   #backoff(entry: QueueEntry): number {
-    const { initialDelayMs, maxDelayMs } = this.#d.options.retry;
-    const cap = Math.min(maxDelayMs * 6, initialDelayMs * 2 ** Math.min(entry.attempts, 16));
+    const { initialDelayMs } = this.#d.options.retry;
+    const cap = Math.min(this.#longestBackoffMs(), initialDelayMs * 2 ** Math.min(entry.attempts, 16));
     return Math.round(cap / 2 + (Math.random() * cap) / 2);
   }
 }
@@ -334,14 +340,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** `work`'s value, or `undefined` once `deadline` (epoch ms) has passed first. */
-function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
-  const ms = deadline - Date.now();
-  if (ms === Number.POSITIVE_INFINITY) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, ms), undefined);
-    timer.unref(); // the flush or close waiting here holds the process itself
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}

@@ -214,7 +214,7 @@ export class BullmqQueue implements QueueStore {
    */
   async #take(limit: number, leaseMs: number, token: string, attempt: { abandoned: boolean }): Promise<QueueEntry[]> {
     // Nothing is queued in ioredis while Redis is away: a take that gives up leaves nothing behind.
-    await whenReady((await this.#worker.getBackend().client) as unknown as ReadyAware);
+    await whenReady(await this.#worker.getBackend().client);
     await whenReady(this.#conn.client);
     if (attempt.abandoned) return [];
     if (this.#orphansPossible) await this.#reclaim();
@@ -390,7 +390,7 @@ export class BullmqQueue implements QueueStore {
 
   /** The periodic check: skipped while Redis is away, so checks do not pile up in ioredis' offline queue. */
   async #checkStalledNow(): Promise<void> {
-    const client = (await this.#worker.getBackend().client) as unknown as ReadyAware;
+    const client: ReadyAware = await this.#worker.getBackend().client;
     if (client.status === 'ready') await this.#checkStalled();
   }
 
