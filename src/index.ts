@@ -44,11 +44,11 @@ export type { CioEvents, CioEventName, Unsubscribe } from './client/events.js';
 export type { CioLogger } from './client/logger.js';
 export { silentLogger } from './client/logger.js';
 export * from './errors/index.js';
-export { memoryQueue } from './queue/memoryQueue.js';
-export type { MemoryQueueOptions } from './queue/memoryQueue.js';
+export { memoryQueue } from './stores/memory/memoryQueue.js';
+export type { MemoryQueueOptions } from './stores/memory/memoryQueue.js';
 export type { QueueStore, QueueEntry, DeadLetter, QueueStats, PushOutcome } from './queue/store.js';
 export type { IdempotencyStore } from './idempotency/store.js';
-export { lruIdempotencyStore } from './idempotency/lruStore.js';
+export { lruIdempotencyStore } from './stores/memory/lruIdempotencyStore.js';
 export { CIO_LIMITS } from './validation/limits.js';
 export {
   Resilient,

@@ -1,48 +1,11 @@
-import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
 import type { CioLogger } from './logger.js';
 import type { CioEvents, Unsubscribe } from './events.js';
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import type { DeadLetter } from '../queue/store.js';
 
-/** Identifier kinds accepted by `mergeCustomers`. */
-export type IdentifierType = 'id' | 'email' | 'cio_id';
+import type { CioOperations } from '../operations/types.js';
 
-/** Attributes or event data: any JSON-serialisable object. */
-export type CioData = Record<string, unknown>;
-
-/** A track/trackAnonymous payload: `name` is required; `id` (a ULID) is added when missing. */
-export interface CioEventData extends CioData {
-  name: string;
-  data?: CioData;
-  id?: string;
-  timestamp?: number;
-}
-
-/** A transactional message: the SDK's request object or its plain options. */
-export type TransactionalRequest<T> = T | CioData;
-
-/** The Customer.io operations, with the SDK's names and arguments plus an optional last `CallOptions`. */
-export interface CioOperations {
-  identify(customerId: string | number, data?: CioData, options?: CallOptions): Promise<CioResult>;
-  track(customerId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult>;
-  trackAnonymous(anonymousId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult>;
-  trackPageView(customerId: string | number, path: string, options?: CallOptions): Promise<CioResult>;
-  destroy(customerId: string | number, options?: CallOptions): Promise<CioResult>;
-  suppress(customerId: string | number, options?: CallOptions): Promise<CioResult>;
-  unsuppress(customerId: string | number, options?: CallOptions): Promise<CioResult>;
-  addDevice(customerId: string | number, deviceId: string, platform: string, data?: CioData, options?: CallOptions): Promise<CioResult>;
-  deleteDevice(customerId: string | number, deviceToken: string | number, options?: CallOptions): Promise<CioResult>;
-  mergeCustomers(
-    primaryIdType: IdentifierType,
-    primaryId: string | number,
-    secondaryIdType: IdentifierType,
-    secondaryId: string | number,
-    options?: CallOptions,
-  ): Promise<CioResult>;
-  sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult>;
-  sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult>;
-  triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult>;
-}
+export type { CioData, CioEventData, CioOperations, IdentifierType, TransactionalRequest } from '../operations/types.js';
 
 /** Options of {@link CioClient.run}. */
 export interface RunCallOptions {
@@ -59,8 +22,8 @@ export interface RunCallOptions {
 /** What {@link CioClient.run} resolves to: a {@link CioResult} plus the function's value when it ran. */
 export type RunResult<T> = CioResult & { value?: T };
 
-/** Replays a queued custom operation (see {@link CioClient.registerReplay}). */
-export type ReplayHandler = (...args: unknown[]) => Promise<unknown>;
+export type { ReplayHandler } from '../delivery/replayer.js';
+import type { ReplayHandler } from '../delivery/replayer.js';
 
 /** The resilient Customer.io client. Its methods never reject and never throw. */
 export interface CioClient extends CioOperations {

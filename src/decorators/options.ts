@@ -1,5 +1,5 @@
 import type { CioClient } from '../client/CioClient.js';
-import { OPERATIONS } from '../client/operations.js';
+import { OPERATIONS } from '../operations/table.js';
 import type { CioError } from '../errors/CioError.js';
 
 /**

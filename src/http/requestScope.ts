@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
+import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
 import type { CioClient } from '../client/CioClient.js';
-import type { CallOptions, CioResult, OperationName } from '../client/types.js';
+import { ResilientClient, type Submission } from '../client/ResilientClient.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
+import type { CallOptions, CioData, CioEventData, CioResult, IdentifierType, OperationName, TransactionalRequest } from '../operations/types.js';
 import { onResponseDone, responseOver } from './onResponseDone.js';
-import { OPERATION_ARITY, SCOPED_OPERATIONS } from './operationArity.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
 import { snapshotArgs } from './snapshot.js';
-import type { DeferredCall, DeferredResult, ScopedCioClient, ScopedOperations } from './ScopedCioClient.js';
+import type { DeferredCall, DeferredResult, ScopedCioClient } from './ScopedCioClient.js';
 
 /** Settings of one request's scope. */
 export interface RequestScopeOptions {
@@ -25,111 +26,10 @@ export interface RequestScope {
   release(): void;
 }
 
-/*
- * Cost model. A scope is built for every request that goes through the middleware, most of which
- * make no Customer.io call, so building one is a single small allocation: the operations live once
- * on the prototype, the state in private fields (mutable although the instance is frozen), the
- * response listeners are attached by the first held call, and the list of held calls is made then
- * too. A call pays for what it needs: the snapshot of its arguments, and a key only when it has one
- * (its own, or one under the request's `Idempotency-Key` header). The promise returned has
- * `delivered` on its prototype (no property defined per call).
- */
-
-/** One call of a scope: the arguments that go to the client and its idempotency key, if any. */
-class Call {
-  readonly operation: OperationName;
-  /** The snapshot of the call's arguments (without options). */
-  readonly args: unknown[];
-  /** The idempotency key handed to the client (under a header scope, or the caller's own), else `undefined`. */
-  readonly key: string | undefined;
-  /** Settles the call's `delivered` promise while it is held. */
-  resolve: ((result: CioResult) => void) | undefined = undefined;
-
-  constructor(operation: OperationName, args: unknown[], key: string | undefined) {
-    this.operation = operation;
-    this.args = args;
-    this.key = key;
-  }
-
-  /** The arguments handed to the client: the snapshot, then the call options (batched, with the key if any). */
-  clientArgs(): unknown[] {
-    const arity = OPERATION_ARITY[this.operation];
-    const args = this.args.slice(0, arity);
-    while (args.length < arity) args.push(undefined);
-    args.push(this.key === undefined ? BATCHED : { idempotencyKey: this.key, batch: true });
-    return args;
-  }
-
-  /** The key the call is reported under: its own, or `''` for a call with none (it is never a repeat). */
-  get reportedKey(): string {
-    return this.key ?? '';
-  }
-}
-
 /**
- * The call options of a request-scoped call: it may wait a moment to go out with others in one
- * batch request (its result is not awaited by the request).
- */
-const BATCHED: CallOptions = Object.freeze({ batch: true });
-
-/** Whether each value is a primitive (copied as is). */
-function plainPrimitives(values: readonly unknown[]): boolean {
-  for (const v of values) {
-    const t = typeof v;
-    if (v !== null && t !== 'string' && t !== 'number' && t !== 'boolean' && t !== 'undefined' && t !== 'bigint') return false;
-  }
-  return true;
-}
-
-let capturedResult: ((value: DeferredResult | PromiseLike<DeferredResult>) => void) | undefined;
-const captureResult = (resolve: (value: DeferredResult | PromiseLike<DeferredResult>) => void): void => {
-  capturedResult = resolve;
-};
-
-/**
- * The promise a scoped call returns: a Promise whose `delivered` is a getter on the prototype (no
- * property defined per call). Its `then` gives plain promises.
- */
-class DeferredCallPromise extends Promise<DeferredResult> {
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
-
-  #delivered: Promise<CioResult> | undefined;
-
-  /** The real outcome, once the call has been handed to the client. Never rejects. */
-  get delivered(): Promise<CioResult> {
-    return this.#delivered!;
-  }
-
-  /** A promise of `value` whose `delivered` is `delivered`. */
-  static of(value: DeferredResult | Promise<DeferredResult>, delivered: Promise<CioResult>): DeferredCall {
-    const p = new DeferredCallPromise(captureResult);
-    const resolve = capturedResult!;
-    capturedResult = undefined;
-    p.#delivered = delivered;
-    resolve(value);
-    return p as DeferredCall;
-  }
-}
-
-/** A call that goes to the client at once: resolves with its real outcome. */
-function settledCall(delivered: Promise<CioResult>): DeferredCall {
-  return DeferredCallPromise.of(
-    delivered.then((r) => {
-      const result = { ...r };
-      Object.defineProperty(result, 'delivered', { value: delivered, enumerable: false });
-      return result as DeferredResult;
-    }),
-    delivered,
-  );
-}
-
-/**
- * The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`,
- * own enumerable properties in that order (as a plain object would have them), and `delivered`, a
- * getter on the prototype: it shows in neither JSON, `Object.keys`, spread nor deep equality, and
- * costs no property definition per call.
+ * The placeholder a held call resolves to: `{ status: 'queued', operation, idempotencyKey, attempts: 0 }`
+ * as own enumerable properties, and `delivered`, a getter on the class: it shows in neither JSON,
+ * `Object.keys`, spread nor deep equality.
  */
 class Placeholder implements DeferredResult {
   status = 'queued' as const;
@@ -138,9 +38,9 @@ class Placeholder implements DeferredResult {
   attempts = 0;
   readonly #delivered: Promise<CioResult>;
 
-  constructor(call: Call, delivered: Promise<CioResult>) {
-    this.operation = call.operation;
-    this.idempotencyKey = call.reportedKey;
+  constructor(operation: OperationName, idempotencyKey: string, delivered: Promise<CioResult>) {
+    this.operation = operation;
+    this.idempotencyKey = idempotencyKey;
     this.#delivered = delivered;
   }
 
@@ -150,22 +50,23 @@ class Placeholder implements DeferredResult {
   }
 }
 
-let captured: ((result: CioResult) => void) | undefined;
-/** A promise executor that keeps no per-call closure: the caller takes `captured` right after. */
-const capture = (resolve: (result: CioResult) => void): void => {
-  captured = resolve;
-};
+/** A promise of `value` that also carries `delivered`. */
+function deferredCall(value: DeferredResult | Promise<DeferredResult>, delivered: Promise<CioResult>): DeferredCall {
+  return Object.assign(Promise.resolve(value), { delivered });
+}
 
-/** Hands the scope's held calls to its client; set up by the class. */
-let releaseScope: (cio: RequestScopedClient) => void;
-
-/** The operations of {@link RequestScopedClient}: defined once, on its prototype. */
-export interface RequestScopedClient extends ScopedOperations {}
+/** The real outcome as a {@link DeferredResult}: the result, with `delivered` (not enumerable) pointing to itself. */
+function withDelivered(delivered: Promise<CioResult>): Promise<DeferredResult> {
+  return delivered.then((r) => Object.defineProperty({ ...r }, 'delivered', { value: delivered, enumerable: false }) as DeferredResult);
+}
 
 /**
- * The request-scoped client. Built frozen; its state is in private fields. The operations are
- * accessors on the prototype that give a function bound to the instance (made on first use and
- * kept), so `const { track } = req.cio` keeps working as with a plain object.
+ * The request-scoped client found on `req.cio` / `ctx.cio`. Calls made while the request is handled
+ * are held (each as a snapshot of its arguments) and handed to the client once the response has
+ * finished or its connection closed; calls made after that go at once. Each call goes to the client
+ * through its one internal entry point, `submit()`, as a batched call: the scope's list is the only
+ * buffer before the client's open batch. Building a scope allocates one object: the response is
+ * listened to from the first held call, and most requests make none.
  */
 export class RequestScopedClient implements ScopedCioClient {
   /** The request's idempotency scope (its `Idempotency-Key` header), or `undefined`. */
@@ -178,15 +79,14 @@ export class RequestScopedClient implements ScopedCioClient {
   readonly #res: ServerResponse | undefined;
   #released = false;
   #listening = false;
-  #held: Call[] | undefined = undefined;
-  #bound: Partial<Record<OperationName, (...raw: unknown[]) => DeferredCall>> | undefined = undefined;
+  #held: Array<{ call: Submission; settle: (result: Promise<CioResult>) => void }> | undefined = undefined;
   /** Under a header scope: how many calls of each content this request has made. */
   #seen: Map<string, number> | undefined = undefined;
 
   /**
    * @param hook - reads the person id; called as `hook(target)`.
    * @param res - the response: the held calls go to the client once it has finished or its
-   *   connection closed (listened to from the first held call). Without one, `release` does it.
+   *   connection closed (listened to from the first held call). Without one, {@link RequestScopedClient.release} does it.
    */
   constructor(
     client: CioClient,
@@ -200,21 +100,69 @@ export class RequestScopedClient implements ScopedCioClient {
     this.#hook = hook;
     this.#target = target;
     this.#res = res;
-    Object.freeze(this);
   }
 
-  static {
-    releaseScope = (cio) => cio.#release();
-    for (const name of SCOPED_OPERATIONS) {
-      Object.defineProperty(this.prototype, name, {
-        get(this: RequestScopedClient) {
-          const bound = (this.#bound ??= {});
-          return (bound[name] ??= (...raw: unknown[]) => this.#call(name, raw));
-        },
-        enumerable: false,
-        configurable: false,
-      });
-    }
+  /** Hands the held calls of `cio` to its client, in call order; later calls go at once. Idempotent. */
+  static release(cio: RequestScopedClient): void {
+    cio.#release();
+  }
+
+  identify(customerId: string | number, data?: CioData, options?: CallOptions): DeferredCall {
+    return this.#call('identify', [customerId, data], options);
+  }
+
+  track(customerId: string | number, data: CioEventData, options?: CallOptions): DeferredCall {
+    return this.#call('track', [customerId, data], options);
+  }
+
+  trackAnonymous(anonymousId: string | number, data: CioEventData, options?: CallOptions): DeferredCall {
+    return this.#call('trackAnonymous', [anonymousId, data], options);
+  }
+
+  trackPageView(customerId: string | number, path: string, options?: CallOptions): DeferredCall {
+    return this.#call('trackPageView', [customerId, path], options);
+  }
+
+  destroy(customerId: string | number, options?: CallOptions): DeferredCall {
+    return this.#call('destroy', [customerId], options);
+  }
+
+  suppress(customerId: string | number, options?: CallOptions): DeferredCall {
+    return this.#call('suppress', [customerId], options);
+  }
+
+  unsuppress(customerId: string | number, options?: CallOptions): DeferredCall {
+    return this.#call('unsuppress', [customerId], options);
+  }
+
+  addDevice(customerId: string | number, deviceId: string, platform: string, data?: CioData, options?: CallOptions): DeferredCall {
+    return this.#call('addDevice', [customerId, deviceId, platform, data], options);
+  }
+
+  deleteDevice(customerId: string | number, deviceToken: string | number, options?: CallOptions): DeferredCall {
+    return this.#call('deleteDevice', [customerId, deviceToken], options);
+  }
+
+  mergeCustomers(
+    primaryIdType: IdentifierType,
+    primaryId: string | number,
+    secondaryIdType: IdentifierType,
+    secondaryId: string | number,
+    options?: CallOptions,
+  ): DeferredCall {
+    return this.#call('mergeCustomers', [primaryIdType, primaryId, secondaryIdType, secondaryId], options);
+  }
+
+  sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendEmail', [request], options);
+  }
+
+  sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendPush', [request], options);
+  }
+
+  triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): DeferredCall {
+    return this.#call('triggerBroadcast', [broadcastId, data, recipients], options);
   }
 
   /** The person the request is about, from the middleware's `personId` hook; `undefined` without one. */
@@ -256,7 +204,7 @@ export class RequestScopedClient implements ScopedCioClient {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    for (const call of held) this.#deliver(call, call.resolve!);
+    for (const h of held) h.settle(this.#submit(h.call));
   }
 
   #log(operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void {
@@ -272,24 +220,21 @@ export class RequestScopedClient implements ScopedCioClient {
     return { status: 'failed', operation, idempotencyKey: key, attempts: 0, error: new CioError('UNKNOWN', `${operation} could not be dispatched`, false) };
   }
 
-  /** Hands the call to the client; `settle` gets its outcome (a `failed` result if the client threw or rejected). */
-  #deliver(call: Call, settle: (result: CioResult) => void): void {
-    const client = this.client;
+  /**
+   * Hands the call to the client: straight to `submit()` for a client made by `createCioClient`,
+   * else (a wrapped client) through its method. Never rejects.
+   */
+  #submit(call: Submission): Promise<CioResult> {
+    const key = call.idempotencyKey ?? '';
     try {
+      const client = this.client;
+      if (ResilientClient.owns(client)) return client.submit(call);
       const method = client[call.operation] as (...a: unknown[]) => Promise<CioResult>;
-      // One link on the client's promise (it never rejects; a wrapped client might).
-      Promise.resolve(method.apply(client, call.clientArgs())).then(settle, (err: unknown) => settle(this.#failed(call.operation, call.reportedKey, err)));
+      const options: CallOptions = call.idempotencyKey === undefined ? { batch: true } : { idempotencyKey: call.idempotencyKey, batch: true };
+      return Promise.resolve(method.apply(client, [...call.args, options])).catch((err: unknown) => this.#failed(call.operation, key, err));
     } catch (err) {
-      settle(this.#failed(call.operation, call.reportedKey, err));
+      return Promise.resolve(this.#failed(call.operation, key, err));
     }
-  }
-
-  #dispatch(call: Call): Promise<CioResult> {
-    const delivered = new Promise<CioResult>(capture);
-    const settle = captured!;
-    captured = undefined;
-    this.#deliver(call, settle);
-    return delivered;
   }
 
   /** The key of a keyless call under a header scope: its content key and its ordinal among identical calls. */
@@ -307,36 +252,35 @@ export class RequestScopedClient implements ScopedCioClient {
   }
 
   /** Never throws: a failure here is reported as a `failed` result, never to the request. */
-  #call(operation: OperationName, raw: readonly unknown[]): DeferredCall {
+  #call(operation: OperationName, raw: unknown[], options: CallOptions | undefined): DeferredCall {
     try {
-      const arity = OPERATION_ARITY[operation];
-      // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not leak in.
-      let args = raw.slice(0, arity);
-      // snapshotArgs never throws: what it cannot copy it hands over as is, for validation to judge.
-      if (!plainPrimitives(args)) args = snapshotArgs(args);
-      const given = raw[arity] as CallOptions | undefined;
-      const own = typeof given === 'object' && given !== null && typeof given.idempotencyKey === 'string' ? given.idempotencyKey : undefined;
+      // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not
+      // leak in. snapshotArgs never throws: what it cannot copy it hands over as is, for validation to judge.
+      const args = snapshotArgs(raw);
+      const own = typeof options === 'object' && options !== null && typeof options.idempotencyKey === 'string' ? options.idempotencyKey : undefined;
       const scope = this.idempotencyScope;
       // Only a key marks a repeat: the caller's own, or one under the request's Idempotency-Key
       // header, where a call is known by its content and how many identical calls came before it
       // in this request (a retried request makes the same calls; two identical calls in one
       // request are two operations).
-      const key = scope === undefined ? own : scopedIdempotencyKey(scope, own ?? this.#occurrence(operation, args));
-      const call = new Call(operation, args, key);
+      const idempotencyKey = scope === undefined ? own : scopedIdempotencyKey(scope, own ?? this.#occurrence(operation, args));
+      const call: Submission = { operation, args, idempotencyKey, batch: true };
 
-      if (!this.#over() && !this.#listening && this.#res !== undefined) {
+      if (this.#over()) {
+        const delivered = this.#submit(call);
+        return deferredCall(withDelivered(delivered), delivered);
+      }
+      if (!this.#listening && this.#res !== undefined) {
         // The first held call of the request listens for the end of the response.
-        onResponseDone(this.#res, releaseScope, this);
+        onResponseDone(this.#res, RequestScopedClient.release, this);
         this.#listening = true;
       }
-      if (this.#released) return settledCall(this.#dispatch(call));
-      const delivered = new Promise<CioResult>(capture);
-      call.resolve = captured;
-      captured = undefined;
-      (this.#held ??= []).push(call);
-      return DeferredCallPromise.of(new Placeholder(call, delivered), delivered);
+      const { promise: delivered, resolve } = Promise.withResolvers<CioResult>();
+      (this.#held ??= []).push({ call, settle: resolve });
+      return deferredCall(new Placeholder(operation, idempotencyKey ?? '', delivered), delivered);
     } catch (err) {
-      return settledCall(Promise.resolve(this.#failed(operation, '', err)));
+      const delivered = Promise.resolve(this.#failed(operation, '', err));
+      return deferredCall(withDelivered(delivered), delivered);
     }
   }
 }
@@ -347,7 +291,7 @@ export function createRequestScope(client: CioClient, options: RequestScopeOptio
   return {
     cio,
     release(): void {
-      releaseScope(cio);
+      RequestScopedClient.release(cio);
     },
   };
 }

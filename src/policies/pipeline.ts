@@ -13,8 +13,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { CioCircuitOpenError, CioClosedError, CioError } from '../errors/CioError.js';
-import type { NormalizedOptions } from '../client/options.js';
-import type { CircuitStateName } from '../client/types.js';
+import type { CircuitStateName, PolicySettings } from './settings.js';
 import { retryAfterBackoff } from './backoff.js';
 import { classifyError } from './classify.js';
 import { TokenBucket } from './rateLimiter.js';
@@ -85,7 +84,7 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
  * rate limit → attempt timeout → the call itself. Every failure comes out as a typed {@link CioError}.
  */
 export class Pipeline {
-  readonly #options: NormalizedOptions;
+  readonly #options: PolicySettings;
   readonly #redact: Redactor;
   readonly #breaker: CircuitBreakerPolicy | undefined;
   readonly #bucket: TokenBucket | undefined;
@@ -105,7 +104,7 @@ export class Pipeline {
   #openedAt = 0;
   #closed = false;
 
-  constructor(options: NormalizedOptions, redact: Redactor, hooks: PipelineHooks) {
+  constructor(options: PolicySettings, redact: Redactor, hooks: PipelineHooks) {
     this.#options = options;
     this.#redact = redact;
     const b = options.breaker;

@@ -107,8 +107,10 @@ export interface AcceptedOperation {
   readonly source: 'v1' | 'v2' | 'app';
   /**
    * SDK-style operation name: `identify`, `destroy`, `track`, `trackAnonymous`, `trackPageView`,
-   * `trackScreen`, `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`, `sendEmail`,
-   * `sendPush`, `triggerBroadcast`; for a v2 item of another `type`, `'<type>:<action>'`.
+   * `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`, `sendEmail`,
+   * `sendPush`, `triggerBroadcast`; a v2 person item is recorded under the name its v1 route records
+   * (a screen view as `track`, any anonymous event as `trackAnonymous`), v2's relationship actions as
+   * `addRelationships` / `deleteRelationships`; for a v2 item of another `type`, `'<type>:<action>'`.
    */
   readonly operation: string;
   /** The v2 `action` of a batch/entity item, `null` for v1 and App operations. */

@@ -6,5 +6,3 @@ export { checkSerialisable } from './checkSerialisable.js';
 export { checkTransactional, type TransactionalKind } from './checkTransactional.js';
 export { isUlid } from './isUlid.js';
 export { CIO_LIMITS, utf8Bytes } from './limits.js';
-export { OPERATION_RULES, type OperationRule } from './operationRules.js';
-export { validateCall } from './validateCall.js';

@@ -40,10 +40,11 @@ describe('client: write-behind batching ({ batch: true } calls, real SDK against
       cio.track('u1', { name: 'c' }, B),
       cio.identify('person@example.com', { plan: 'x' }, B), // an email id: only the v1 route resolves it
       cio.trackAnonymous('anon-1', { name: 'visited' }, B),
-      cio.addDevice('u1', 'tok', 'ios', undefined, B),
+      cio.addDevice('u2', 'tok', 'ios', undefined, B),
+      cio.mergeCustomers('id', 'u3', 'id', 'u4', B), // never batched: a merge must not be repeated
     ]);
     expect(results.every((r) => r.status === 'sent')).to.equal(true);
-    expect(h.emu.requests.map((r) => r.operation).sort()).to.deep.equal(['addDevice', 'batch', 'batch', 'identify', 'trackAnonymous']);
+    expect(h.emu.requests.map((r) => r.operation).sort()).to.deep.equal(['batch', 'batch', 'batch', 'identify', 'mergeCustomers']);
     expect(h.emu.events.map((e) => e.name).filter((n) => n.length === 1)).to.deep.equal(['a', 'b', 'c']);
   });
 

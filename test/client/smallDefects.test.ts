@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
 import { harness, type Harness } from '../helpers/setup.js';
 import { makeEntry } from '../queue/entries.js';

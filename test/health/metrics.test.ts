@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { cioMetrics, CIRCUIT_STATE_VALUES } from '../../src/health/metrics.js';
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { assertNoSecrets, harness, type Harness } from '../helpers/setup.js';
 import { parsePromText, sampleValue } from './promText.js';
 

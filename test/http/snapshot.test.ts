@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { snapshotArgs } from '../../src/http/snapshot.js';
-import { validateCall } from '../../src/validation/index.js';
+import { validateCall } from '../../src/operations/validateCall.js';
 import { HOSTILE_VALUES, revoked, sharingBomb, THROWN, throwingGetter, throwingTrap } from '../validation/hostileValues.js';
 
 describe('http: the snapshot of a request-scoped call’s arguments', () => {

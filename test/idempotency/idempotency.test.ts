@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { deriveIdempotencyKey, stableStringify } from '../../src/idempotency/keys.js';
-import { lruIdempotencyStore } from '../../src/idempotency/lruStore.js';
+import { lruIdempotencyStore } from '../../src/stores/memory/lruIdempotencyStore.js';
 import { isUlid, newEventId } from '../../src/idempotency/eventId.js';
 
 describe('idempotency: LRU store', () => {

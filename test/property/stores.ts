@@ -1,6 +1,6 @@
 /** The fallback queue of one schedule: memory, a temp SQLite file, or a BullMQ queue of its own in the shared Redis. */
 import { join } from 'node:path';
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { bullmqQueue } from '../../src/stores/redis.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';

@@ -1,4 +1,4 @@
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { describeOutage } from './outageScenario.js';
 
 describeOutage('memoryQueue', {

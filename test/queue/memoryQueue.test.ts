@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { fakeClock, ids, makeEntry } from './entries.js';
 import { describeQueueStore } from './storeSuite.js';
 

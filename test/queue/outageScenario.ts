@@ -52,7 +52,7 @@ export function describeOutage(name: string, opts: OutageOptions): void {
         const started = performance.now();
         let r;
         if (i % 10 === 0) r = await cio.identify(person, { step: i });
-        else if (i % 10 === 5) r = await cio.deleteDevice(person, `dev-${i}`); // refused with 400 after recovery
+        else if (i % 10 === 5) r = await cio.sendPush({ transactional_message_id: 3, identifiers: { id: person } }); // refused with 400 after recovery
         else r = await cio.track(person, { name: 'step', data: { i } });
         slowest = Math.max(slowest, performance.now() - started);
         results.push(r);
@@ -66,10 +66,10 @@ export function describeOutage(name: string, opts: OutageOptions): void {
       expect(cio.health().queue.depth).to.equal(n);
       expect(cio.health().circuit_state).to.equal('OPEN');
 
-      // Device deletions are refused for good once Customer.io is back: they must become dead letters.
-      h.emu.fault({ status: 400, match: { operation: 'deleteDevice' } });
+      // Pushes (sent alone, on the App API) are refused for good once Customer.io is back: they must become dead letters.
+      h.emu.fault({ status: 400, match: { operation: 'sendPush' } });
       await h.emu.up();
-      const devices = results.filter((r) => r.operation === 'deleteDevice').length;
+      const devices = results.filter((r) => r.operation === 'sendPush').length;
       const done = await cio.flush({ timeoutMs: 20_000 });
       expect(done.remaining).to.equal(0);
 
@@ -82,7 +82,7 @@ export function describeOutage(name: string, opts: OutageOptions): void {
 
       const dead = await cio.deadLetters();
       expect(dead).to.have.length(devices);
-      expect(dead.every((d) => d.operation === 'deleteDevice' && /PERMANENT/.test(d.reason))).to.equal(true);
+      expect(dead.every((d) => d.operation === 'sendPush' && /PERMANENT/.test(d.reason))).to.equal(true);
       const health = cio.health();
       expect(health.queue).to.include({ depth: 0, dead_letter: devices, dropped: 0 });
       expect(health.circuit_state).to.equal('CLOSED');

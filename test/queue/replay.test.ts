@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { newEventId } from '../../src/idempotency/eventId.js';
-import { memoryQueue } from '../../src/queue/memoryQueue.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import type { QueueEntry } from '../../src/queue/store.js';
 import { harness, type Harness } from '../helpers/setup.js';
 import { eventually } from './entries.js';
@@ -84,7 +84,7 @@ describe('queue replay: v2 batches, partial results, timestamps', () => {
 
 describe('queue replay: 207 item reasons', () => {
   it('treats throttling and server failures as worth a retry, everything else as a refusal', async () => {
-    const { isTransientItemReason } = await import('../../src/queue/drainer.js');
+    const { isTransientItemReason } = await import('../../src/delivery/verdicts.js');
     for (const r of ['rate_limited', 'RATE_LIMIT', 'internal_error', 'timeout', 'unavailable', 'temporary']) {
       expect(isTransientItemReason(r), r).to.equal(true);
     }

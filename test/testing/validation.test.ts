@@ -167,6 +167,127 @@ describe('testing/emulator: Customer.io limits', () => {
       const res = await rawRequest(emu, 'POST', '/api/v2/batch', '{"ops":[]}');
       expect(res.status).to.equal(400);
     });
+
+    /** The `[batch_index, reason, field]` of each item error of a 207 answer to `items`. */
+    async function itemErrors(items: Record<string, unknown>[]): Promise<[number, string, string][]> {
+      const res = await trackClient(emu).batch(items);
+      const errors = (res as { errors?: { batch_index: number; reason: string; field: string }[] }).errors ?? [];
+      expect(emu.requests.at(-1)?.status).to.equal(errors.length > 0 ? 207 : 200);
+      return errors.map((e) => [e.batch_index, e.reason, e.field]);
+    }
+
+    it('takes devices as Customer.io documents them: device.token and device.platform to add, device.token to delete', async () => {
+      const person = { type: 'person', identifiers: { id: 'd1' } };
+      expect(
+        await itemErrors([
+          { ...person, action: 'add_device' },
+          { ...person, action: 'add_device', device: { platform: 'ios' } },
+          { ...person, action: 'add_device', device: { id: 'v1-name', platform: 'ios' } },
+          { ...person, action: 'add_device', device: { token: 't1' } },
+          { ...person, action: 'add_device', device: { token: 't1', platform: 'ios', attributes: { big: 'x'.repeat(1001) } } },
+          { ...person, action: 'delete_device' },
+          { ...person, action: 'delete_device', device: {} },
+          { ...person, action: 'add_device', device: { token: 't2', platform: 'android', last_used: 1700000000, attributes: { app_version: '2' } } },
+        ]),
+      ).to.deep.equal([
+        [0, 'required', 'device'],
+        [1, 'required', 'device.token'],
+        [2, 'required', 'device.token'],
+        [3, 'required', 'device.platform'],
+        [4, 'too_long', 'device.attributes.big'],
+        [5, 'required', 'device'],
+        [6, 'required', 'device.token'],
+      ]);
+      expect(emu.devices.get('d1')?.get('t2')).to.deep.equal({ token: 't2', platform: 'android', lastUsed: 1700000000, attributes: { app_version: '2' } });
+      expect(emu.operations.map((o) => [o.batchIndex, o.operation])).to.deep.equal([[7, 'addDevice']]);
+    });
+
+    it('requires exactly one identifier in identifiers, primary and secondary', async () => {
+      expect(
+        await itemErrors([
+          { type: 'person', identifiers: { id: 'a', email: 'a@example.com' }, action: 'identify', attributes: {} },
+          { type: 'person', identifiers: { id: 'a', anonymous_id: 'v' }, action: 'event', name: 'e' },
+          { type: 'person', identifiers: {}, action: 'delete' },
+          { type: 'person', action: 'merge', primary: { id: 'a', cio_id: 'b' }, secondary: { id: 'c' } },
+          { type: 'person', action: 'merge', primary: { id: 'a' } },
+          { type: 'person', action: 'merge', identifiers: { id: 'a' }, primary: { id: 'a' }, secondary: { email: 'c@example.com' } },
+        ]),
+      ).to.deep.equal([
+        [0, 'invalid', 'identifiers'],
+        [1, 'invalid', 'identifiers'],
+        [2, 'required', 'identifiers'],
+        [3, 'invalid', 'primary'],
+        [4, 'required', 'secondary'],
+      ]);
+      expect(emu.operations.map((o) => [o.batchIndex, o.operation, o.personId])).to.deep.equal([[5, 'mergeCustomers', 'a']]);
+    });
+
+    it('takes an anonymous event as identifiers.anonymous_id, checked as v1 checks anonymous_id, and nothing else anonymous', async () => {
+      expect(
+        await itemErrors([
+          { type: 'person', identifiers: { anonymous_id: 'visitor-1' }, action: 'event', name: 'viewed', attributes: { a: 1 } },
+          { type: 'person', identifiers: { anonymous_id: 'visitor-1' }, action: 'page', name: '/pricing' },
+          { type: 'person', anonymous_id: 'visitor-1', action: 'event', name: 'top-level' },
+          { type: 'person', identifiers: { anonymous_id: 'v'.repeat(151) }, action: 'event', name: 'long' },
+          { type: 'person', identifiers: { anonymous_id: '' }, action: 'event', name: 'empty' },
+          { type: 'person', identifiers: { anonymous_id: 7 }, action: 'event', name: 'number' },
+          { type: 'person', identifiers: { anonymous_id: 'visitor-1' }, action: 'identify', attributes: { x: 1 } },
+          { type: 'person', identifiers: { anonymous_id: 'visitor-1' }, action: 'add_device', device: { token: 't', platform: 'ios' } },
+        ]),
+      ).to.deep.equal([
+        [2, 'required', 'identifiers'],
+        [3, 'too_long', 'identifiers.anonymous_id'],
+        [4, 'required', 'identifiers.anonymous_id'],
+        [5, 'invalid', 'identifiers.anonymous_id'],
+        [6, 'required', 'identifiers'],
+        [7, 'required', 'identifiers'],
+      ]);
+      expect(emu.events.map((e) => [e.kind, e.name, e.personId, e.anonymousId])).to.deep.equal([
+        ['event', 'viewed', null, 'visitor-1'],
+        ['page', '/pricing', null, 'visitor-1'],
+      ]);
+      expect(emu.operations.map((o) => o.operation)).to.deep.equal(['trackAnonymous', 'trackAnonymous']);
+      expect(emu.people.size).to.equal(0);
+    });
+
+    it('takes relationship changes of a person, and rejects unknown entity types', async () => {
+      const person = { type: 'person', identifiers: { id: 'r1' } };
+      const acme = { identifiers: { object_type_id: '1', object_id: 'acme' }, relationship_attributes: { role: 'admin' } };
+      expect(
+        await itemErrors([
+          { ...person, action: 'add_relationships', cio_relationships: [acme] },
+          { ...person, action: 'delete_relationships', cio_relationships: [{ identifiers: { cio_object_id: 'ob1' } }] },
+          { ...person, action: 'add_relationships' },
+          { ...person, action: 'add_relationships', cio_relationships: [{ identifiers: { object_id: 'acme' } }] },
+          { type: 'people', identifiers: { id: 'r1' }, action: 'identify' },
+        ]),
+      ).to.deep.equal([
+        [2, 'required', 'cio_relationships'],
+        [3, 'required', 'cio_relationships.0.identifiers'],
+        [4, 'invalid', 'type'],
+      ]);
+      expect(emu.operations.map((o) => [o.batchIndex, o.operation, o.personId])).to.deep.equal([
+        [0, 'addRelationships', 'r1'],
+        [1, 'deleteRelationships', 'r1'],
+      ]);
+    });
+
+    it('answers an invalid v2 device, merge or anonymous event on /entity with 400', async () => {
+      const track = trackClient(emu);
+      await expect400(track.entity({ type: 'person', identifiers: { id: 'u' }, action: 'add_device', device: { token: 't' } }), /device.platform is required/);
+      await expect400(track.entity({ type: 'person', action: 'merge', primary: { id: 'u' } }), /secondary is required/);
+      await expect400(track.entity({ type: 'person', identifiers: { anonymous_id: '' }, action: 'event', name: 'e' }), /anonymous_id is required/);
+      expect(emu.operations).to.have.length(0);
+    });
+  });
+
+  describe('v1 devices', () => {
+    it('requires a platform, as Customer.io\'s device object does', async () => {
+      const res = await rawRequest(emu, 'PUT', '/api/v1/customers/u1/devices', '{"device":{"id":"tok"}}');
+      expect(res.status).to.equal(400);
+      expect(JSON.stringify(res.json)).to.match(/device.platform is required/);
+      expect(emu.devices.size).to.equal(0);
+    });
   });
 
   describe('ULID de-duplication', () => {

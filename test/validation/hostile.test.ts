@@ -4,7 +4,8 @@ import type { CioClient } from '../../src/client/CioClient.js';
 import type { CioResult } from '../../src/client/types.js';
 import { CioValidationError } from '../../src/errors/CioError.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
-import { CIO_LIMITS, validateCall } from '../../src/validation/index.js';
+import {CIO_LIMITS } from '../../src/validation/index.js';
+import { validateCall } from '../../src/operations/validateCall.js';
 import { harness, type Harness } from '../helpers/setup.js';
 import { HOSTILE_VALUES, revoked, THROWN, throwingGetter, throwingTrap, VALUE } from './hostileValues.js';
 

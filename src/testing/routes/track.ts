@@ -119,6 +119,10 @@ const addDevice: Handler = (ctx) => {
     if (typeof device['id'] !== 'string' || device['id'] === '') {
       problems.push({ field: 'device.id', reason: 'required', message: 'device.id is required' });
     }
+    // Customer.io's device object (common to v1 and v2) requires a platform.
+    if (typeof device['platform'] !== 'string' || device['platform'] === '') {
+      problems.push({ field: 'device.platform', reason: 'required', message: 'device.platform is required' });
+    }
     problems.push(...checkAttributes(device['attributes'], 'device.attributes'));
   }
   const bad = rejectIf(problems);

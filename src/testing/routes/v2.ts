@@ -2,23 +2,36 @@ import { CIO_LIMITS } from '../../validation/limits.js';
 import { fail } from '../http.js';
 import { personKey } from '../identity.js';
 import type { DeliveredEventKind } from '../types.js';
-import { checkAttributes, checkEvent, describe, isRecord, valueBytes } from '../validate.js';
+import { checkAttributes, checkEvent, checkPersonId, describe, isRecord, valueBytes } from '../validate.js';
 import type { Problem } from '../validate.js';
 import type { Handler, Route, RouteContext } from './context.js';
 
-/** v2 `person` actions and the SDK-style operation name each one is recorded under. */
+/**
+ * v2 `person` actions (Customer.io's Track v2 reference lists exactly these) and the SDK-style
+ * operation name each one is recorded under: the name its v1 route records, so a call delivered
+ * alone and the same call in a batch leave the same record. A screen view is recorded as `track`
+ * (v1 sends it as `track` with `type: "screen"`); an anonymous event as `trackAnonymous`.
+ */
 const PERSON_ACTIONS: Readonly<Record<string, string>> = {
   identify: 'identify',
   event: 'track',
   page: 'trackPageView',
-  screen: 'trackScreen',
+  screen: 'track',
   delete: 'destroy',
   suppress: 'suppress',
   unsuppress: 'unsuppress',
   add_device: 'addDevice',
   delete_device: 'deleteDevice',
   merge: 'mergeCustomers',
+  add_relationships: 'addRelationships',
+  delete_relationships: 'deleteRelationships',
 };
+
+/** The v2 entity types Customer.io takes (`person`, `object`, and `delivery` for metrics). */
+const ENTITY_TYPES: ReadonlySet<string> = new Set(['person', 'object', 'delivery']);
+
+/** Keys that name a person in v2 `identifiers`: exactly one may be given ("You cannot pass multiple identifiers"). */
+const IDENTIFIER_KEYS = ['id', 'email', 'phone', 'cio_id', 'anonymous_id'] as const;
 
 const EVENT_KINDS: Readonly<Record<string, DeliveredEventKind>> = { event: 'event', page: 'page', screen: 'screen' };
 
@@ -28,10 +41,47 @@ type ItemPlan = { readonly problems: readonly Problem[]; readonly apply?: () => 
 const problem = (field: string, reason: string, message: string): Problem => ({ field, reason, message });
 const rejected = (...problems: Problem[]): ItemPlan => ({ problems });
 
-/** Token of a v2 device (`token`, or `id` as v1 names it). */
+/** Token of a v2 device (`token`: v2 does not take v1's `id`). */
 function deviceToken(device: Record<string, unknown>): string | null {
-  const token = device['token'] ?? device['id'];
+  const token = device['token'];
   return typeof token === 'string' && token !== '' ? token : null;
+}
+
+/** A problem when `ids` (a v2 `identifiers`, or a merge's `primary` / `secondary`) names more than one identifier. */
+function multipleIdentifiers(ids: unknown, field: string): Problem[] {
+  if (!isRecord(ids)) return [];
+  const given = IDENTIFIER_KEYS.filter((k) => ids[k] !== undefined && ids[k] !== null);
+  return given.length > 1 ? [problem(field, 'invalid', `${field} must hold exactly one identifier, got ${given.join(', ')}`)] : [];
+}
+
+/** Problems of a v2 `add_device` / `delete_device` `device`: a token always, a platform to add. */
+function checkDevice(device: unknown, adding: boolean): Problem[] {
+  if (!isRecord(device)) return [problem('device', 'required', 'device is required')];
+  const problems: Problem[] = [];
+  if (deviceToken(device) === null) problems.push(problem('device.token', 'required', 'device.token is required'));
+  if (adding) {
+    const platform = device['platform'];
+    if (typeof platform !== 'string' || platform === '') problems.push(problem('device.platform', 'required', 'device.platform is required'));
+    problems.push(...checkAttributes(device['attributes'], 'device.attributes'));
+  }
+  return problems;
+}
+
+/** Problems of a `cio_relationships` array: each item names an object (`object_type_id` + `object_id`, or `cio_object_id`). */
+function checkRelationships(relationships: unknown): Problem[] {
+  if (!Array.isArray(relationships) || relationships.length === 0) {
+    return [problem('cio_relationships', 'required', 'cio_relationships must be a non-empty array')];
+  }
+  const problems: Problem[] = [];
+  const text = (v: unknown): boolean => typeof v === 'string' && v !== '';
+  relationships.forEach((rel: unknown, i) => {
+    const ids = isRecord(rel) ? rel['identifiers'] : undefined;
+    const named = isRecord(ids) && ((text(ids['object_type_id']) && text(ids['object_id'])) || text(ids['cio_object_id']));
+    if (!named) {
+      problems.push(problem(`cio_relationships.${i}.identifiers`, 'required', 'a relationship needs object_type_id and object_id, or cio_object_id'));
+    }
+  });
+  return problems;
 }
 
 /** Validate one v2 item and return how to apply it. Records nothing. */
@@ -54,14 +104,18 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
     ctx.state.addOperation({ requestSeq: ctx.requestSeq, source: 'v2', operation, action, batchIndex, personId, duplicate, payload: item });
   };
 
+  if (!ENTITY_TYPES.has(type)) return rejected(problem('type', 'invalid', `unknown type "${type}"`));
   if (type !== 'person') {
-    // Objects, deliveries...: accepted as opaque operations (limits above still enforced).
+    // Objects, deliveries: accepted as opaque operations (limits above still enforced).
     return { problems: [], apply: () => record(`${type}:${action}`, null) };
   }
   const operationName = PERSON_ACTIONS[action];
   if (operationName === undefined) return rejected(problem('action', 'invalid', `unknown action "${action}" for type person`));
 
   if (action === 'merge') {
+    // As POST /api/v1/merge_customers: `primary` and `secondary`, one identifier each.
+    const sides = [...multipleIdentifiers(item['primary'], 'primary'), ...multipleIdentifiers(item['secondary'], 'secondary')];
+    if (sides.length > 0) return { problems: sides };
     const primary = personKey(item['primary'], 'primary');
     const secondary = personKey(item['secondary'], 'secondary');
     if (primary.key === null || secondary.key === null) return { problems: [...primary.problems, ...secondary.problems] };
@@ -71,10 +125,18 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
 
   const kind = EVENT_KINDS[action];
   const ids = item['identifiers'];
-  const anon = item['anonymous_id'] ?? (isRecord(ids) ? ids['anonymous_id'] : undefined);
-  const anonymousId = typeof anon === 'string' && anon !== '' ? anon : null;
-  const anonymousOnly = kind !== undefined && anonymousId !== null && (!isRecord(ids) || Object.keys(ids).every((k) => k === 'anonymous_id'));
-  const who = anonymousOnly ? { key: null, problems: [] } : personKey(ids, 'identifiers');
+  const several = multipleIdentifiers(ids, 'identifiers');
+  if (several.length > 0) return { problems: several };
+  // An anonymous event names its visitor as `identifiers: { anonymous_id }` (as Customer.io's own
+  // Segment destination sends it); only events take it. A top-level `anonymous_id` is no v2 field.
+  const anon = kind !== undefined && isRecord(ids) ? ids['anonymous_id'] : undefined;
+  const anonymous = anon !== undefined && anon !== null;
+  const anonymousId = typeof anon === 'string' ? anon : null;
+  const who = !anonymous
+    ? personKey(ids, 'identifiers')
+    : anonymousId !== null // checked as v1 checks an anonymous_id
+      ? { key: null, problems: checkPersonId(anonymousId, 'identifiers.anonymous_id') }
+      : { key: null, problems: [problem('identifiers.anonymous_id', 'invalid', 'identifiers.anonymous_id must be a string')] };
   const problems: Problem[] = [...who.problems];
   const person = who.key;
 
@@ -96,7 +158,7 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
           data: isRecord(item['attributes']) ? item['attributes'] : {},
           timestamp,
         });
-        record(person === null && operationName === 'track' ? 'trackAnonymous' : operationName, person, !delivered);
+        record(person === null ? 'trackAnonymous' : operationName, person, !delivered);
       },
     };
   }
@@ -106,11 +168,10 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
   if (action === 'identify') {
     problems.push(...checkAttributes(item['attributes'], 'attributes'));
   } else if (action === 'add_device' || action === 'delete_device') {
-    if (!isRecord(device) || deviceToken(device) === null) {
-      problems.push(problem('device.token', 'required', 'device.token is required'));
-    } else {
-      problems.push(...checkAttributes(device['attributes'], 'device.attributes'));
-    }
+    problems.push(...checkDevice(device, action === 'add_device'));
+  } else if (action === 'add_relationships' || action === 'delete_relationships') {
+    // The emulator keeps no objects: a valid relationship change is recorded, nothing else.
+    problems.push(...checkRelationships(item['cio_relationships']));
   }
   if (problems.length > 0) return { problems };
 
@@ -122,7 +183,8 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
       else if (action === 'delete') state.destroy(person);
       else if (action === 'suppress') state.suppress(person);
       else if (action === 'unsuppress') state.unsuppress(person);
-      else if (isRecord(device)) {
+      else if ((action === 'add_device' || action === 'delete_device') && isRecord(device)) {
+        // As PUT /api/v1/customers/:id/devices and DELETE .../devices/:token record them.
         const token = deviceToken(device) ?? '';
         if (action === 'delete_device') state.deleteDevice(person, token);
         else {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { MinHeap } from '../../../src/queue/heap.js';
-import { Scheduler } from '../../../src/queue/memory/scheduler.js';
-import { SlotTable } from '../../../src/queue/memory/slots.js';
+import { MinHeap } from '../../../src/stores/memory/heap.js';
+import { Scheduler } from '../../../src/stores/memory/scheduler.js';
+import { SlotTable } from '../../../src/stores/memory/slots.js';
 import { makeEntry } from '../entries.js';
 
 function drain(heap: MinHeap<string>): string[] {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { newEventId } from '../../../src/idempotency/eventId.js';
 import { deriveIdempotencyKey } from '../../../src/idempotency/keys.js';
-import { memoryQueue } from '../../../src/queue/memoryQueue.js';
-import { pack, unpack, withLastError, type PackedFields } from '../../../src/queue/memory/packed.js';
-import { NONE, SlotTable } from '../../../src/queue/memory/slots.js';
-import { packUlid, unpackUlid } from '../../../src/queue/memory/ulid.js';
+import { memoryQueue } from '../../../src/stores/memory/memoryQueue.js';
+import { pack, unpack, withLastError, type PackedFields } from '../../../src/stores/memory/packed.js';
+import { NONE, SlotTable } from '../../../src/stores/memory/slots.js';
+import { packUlid, unpackUlid } from '../../../src/stores/memory/ulid.js';
 import type { QueueEntry } from '../../../src/queue/store.js';
 import { ids, makeEntry } from '../entries.js';
 

@@ -1,11 +1,11 @@
-import { clock, optionsObject, wholeNumber } from './check.js';
-import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from './entry.js';
-import { DeadLetterList } from './memory/deadLetters.js';
-import { withLastError } from './memory/packed.js';
-import { PersonChains } from './memory/persons.js';
-import { Scheduler } from './memory/scheduler.js';
-import { NONE, SlotTable } from './memory/slots.js';
-import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from './store.js';
+import { clock, optionsObject, wholeNumber } from '../../queue/check.js';
+import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
+import { DeadLetterList } from './deadLetters.js';
+import { withLastError } from './packed.js';
+import { PersonChains } from './persons.js';
+import { Scheduler } from './scheduler.js';
+import { NONE, SlotTable } from './slots.js';
+import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from '../../queue/store.js';
 
 /** Options of {@link memoryQueue}. */
 export interface MemoryQueueOptions {

@@ -1,11 +1,12 @@
 import { CioError } from '../errors/CioError.js';
 import type { RunOutcome } from '../policies/pipeline.js';
-import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes } from '../queue/toBatchOperation.js';
+import { BATCH_BYTES, ENVELOPE_BYTES, batchOpBytes } from './batchFormat.js';
+import { batchVerdicts, type ItemOutcome } from './verdicts.js';
 
 type Obj = Record<string, unknown>;
 
 /** The outcome of one batched operation, as the client's single sends report it. */
-export type BatchedOutcome = { ok: true; attempts: number } | { ok: false; error: CioError; attempts: number };
+export type BatchedOutcome = ItemOutcome;
 
 /** How calls are gathered into Track v2 batch requests. */
 export interface BatcherSettings {
@@ -24,9 +25,6 @@ interface Item {
   alone: () => Promise<BatchedOutcome>;
 }
 
-/** Answers that blame the batch body (not the credentials or the route): its operations are tried one by one. */
-const BODY_REFUSED = new Set([400, 413, 422]);
-
 /**
  * The outcome of a call that found every batch slot busy and its open batch full: Customer.io is
  * slow or hanging, so the call is not held in memory (the client queues it).
@@ -36,15 +34,6 @@ const BUSY: BatchedOutcome = Object.freeze({
   attempts: 0,
   error: new CioError('BATCHES_BUSY', 'every batch request is still waiting for Customer.io; the call was not sent now', true, { maybeDelivered: false }),
 });
-
-let captured: ((outcome: BatchedOutcome) => void) | undefined;
-/** A promise executor that keeps no per-call closure: the caller takes `captured` right after. */
-const capture = (resolve: (outcome: BatchedOutcome) => void): void => {
-  captured = resolve;
-};
-
-/** Bytes of the batch envelope `{"batch":[...]}` around the operations. */
-const ENVELOPE_BYTES = 16;
 
 /**
  * Write-behind batching: operations added within `maxDelayMs` of each other (up to `maxItems`, and
@@ -100,9 +89,7 @@ export class Batcher {
     if (bytes === undefined) return undefined;
     if (this.#bytes + bytes > BATCH_BYTES) this.flush();
     if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > BATCH_BYTES) return Promise.resolve(BUSY); // still there: no slot free
-    const outcome = new Promise<BatchedOutcome>(capture);
-    const resolve = captured!;
-    captured = undefined;
+    const { promise: outcome, resolve } = Promise.withResolvers<BatchedOutcome>();
     this.#items.push({ op, resolve, alone });
     this.#bytes += bytes;
     if (this.#items.length >= this.#settings.maxItems) this.flush();
@@ -166,21 +153,14 @@ export class Batcher {
       this.#inFlight--;
       if (this.#due || (this.#hurried > 0 && this.#items.length > 0)) this.flush();
     }
-    if (!outcome.ok) {
-      if (outcome.error.code === 'PERMANENT' && BODY_REFUSED.has(outcome.error.status ?? 0)) {
-        // The body was refused as a whole: each operation gets its own verdict on its own route.
-        for (const item of items) {
-          item.alone().then(item.resolve, () => item.resolve({ ok: false, attempts: 0, error: new CioError('UNKNOWN', 'the operation could not be sent', false) }));
-        }
-        return;
+    const verdicts = batchVerdicts(outcome, items.length);
+    if (verdicts === 'each') {
+      // The body was refused as a whole: each operation gets its own verdict on its own route.
+      for (const item of items) {
+        item.alone().then(item.resolve, () => item.resolve({ ok: false, attempts: 0, error: new CioError('UNKNOWN', 'the operation could not be sent', false) }));
       }
-      for (const item of items) item.resolve({ ok: false, error: outcome.error, attempts: outcome.attempts });
       return;
     }
-    const failed = batchItemErrors(outcome.value);
-    for (let i = 0; i < items.length; i++) {
-      const item = failed.get(i);
-      items[i]!.resolve(item ? { ok: false, error: batchItemError(item), attempts: outcome.attempts } : { ok: true, attempts: outcome.attempts });
-    }
+    for (let i = 0; i < items.length; i++) items[i]!.resolve(verdicts[i]!);
   }
 }

@@ -1,4 +1,4 @@
-import type { QueueEntry } from '../store.js';
+import type { QueueEntry } from '../../queue/store.js';
 import { pack, unpack } from './packed.js';
 import { packUlid, unpackUlid } from './ulid.js';
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { IdempotencyStore } from './store.js';
+import type { IdempotencyStore } from '../../idempotency/store.js';
 
 /** Options of {@link lruIdempotencyStore}. */
 export interface LruIdempotencyOptions {

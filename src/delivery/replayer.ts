@@ -1,16 +1,16 @@
-import type { CioEvents } from '../client/events.js';
-import { specOf, type SdkClients } from '../client/operations.js';
-import type { NormalizedOptions } from '../client/options.js';
-import type { ReplayHandler } from '../client/CioClient.js';
-import type { FlushResult, OperationName } from '../client/types.js';
 import { CioError } from '../errors/CioError.js';
+import { specOf } from '../operations/table.js';
+import type { SdkClients } from '../operations/spec.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import { capRetryAfter } from '../policies/retryAfter.js';
-import type { QueueEntry, QueueStats, QueueStore } from './store.js';
-import { BATCH_BYTES, batchItemError, batchItemErrors, batchOpBytes, toBatchOperation } from './toBatchOperation.js';
+import type { PolicySettings } from '../policies/settings.js';
+import type { QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
+import { BATCH_BYTES, ENVELOPE_BYTES, batchOpBytes } from './batchFormat.js';
+import { batchVerdicts, routeFailure } from './verdicts.js';
 
-export { isTransientItemReason } from './toBatchOperation.js';
+/** Replays a queued custom operation (see `CioClient.registerReplay`). */
+export type ReplayHandler = (...args: unknown[]) => Promise<unknown>;
 
 /** A registered custom operation: how to replay it and whether a repeat is harmless. */
 export interface RegisteredReplay {
@@ -18,17 +18,26 @@ export interface RegisteredReplay {
   repeatable: boolean;
 }
 
-/** What the drainer needs from its client. */
-export interface DrainerDeps {
+/** How the queue is replayed. */
+export interface ReplaySettings extends Pick<PolicySettings, 'timeoutMs' | 'retry' | 'nonIdempotentDelivery'> {
+  drain: { batchSize: number; intervalMs: number; maxAttempts: number };
+  logger: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** What the replayer needs from its client. */
+export interface ReplayerDeps {
   store: QueueStore;
   pipeline: Pipeline;
   sdk: SdkClients;
-  options: NormalizedOptions;
+  options: ReplaySettings;
   replays: ReadonlyMap<string, RegisteredReplay>;
-  emit<K extends keyof CioEvents>(event: K, payload: CioEvents[K]): void;
   /** Takes credentials out of text that is logged. */
   redact(text: string): string;
   onStats(stats: QueueStats): void;
+  /** Entries Customer.io accepted, and the attempts their request took. */
+  onSent(entries: readonly QueueEntry[], attempts: number): void;
+  /** An entry set aside as a dead letter. */
+  onDeadLettered(entry: QueueEntry, error: CioError): void;
   /** Entries that left the queue (delivered or dead-lettered). */
   onLeft(entries: readonly QueueEntry[]): void;
 }
@@ -37,12 +46,14 @@ type Obj = Record<string, unknown>;
 
 /**
  * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
- * probe), then drains at full speed under the client's rate limit, sending Track operations in
- * v2 batches (207 partial results: each failed item is retried or dead-lettered by its reason)
- * and everything else on its own route, in each person's order.
+ * probe), then drains at full speed under the client's rate limit. Each round takes up to
+ * `drain.batchSize` entries (a store hands out only the oldest waiting entry of each person, so the
+ * entries of a round are of different people and may go in any order): every one a Track v2 batch
+ * can carry goes in one batch request (207 partial results: each failed item is retried or
+ * dead-lettered by its reason), and the rest go on their own routes, one after another, meanwhile.
  */
-export class Drainer {
-  readonly #d: DrainerDeps;
+export class Replayer {
+  readonly #d: ReplayerDeps;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
   #stopped = true;
@@ -51,7 +62,7 @@ export class Drainer {
   #refreshing: Promise<unknown> | undefined;
   #refreshAgain = false;
 
-  constructor(deps: DrainerDeps) {
+  constructor(deps: ReplayerDeps) {
     this.#d = deps;
   }
 
@@ -117,7 +128,7 @@ export class Drainer {
   }
 
   /** Replays until the queue is empty, Customer.io refuses, or `timeoutMs` passes. */
-  async flush(timeoutMs: number): Promise<FlushResult> {
+  async flush(timeoutMs: number): Promise<{ delivered: number; remaining: number }> {
     const deadline = Date.now() + timeoutMs;
     const before = this.#delivered;
     while (Date.now() < deadline) {
@@ -175,14 +186,12 @@ export class Drainer {
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
       const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
       if (entries.length === 0) return 0;
-      let settled = 0;
-      for (const segment of segments(entries)) {
-        if (Date.now() >= deadline || this.#pausedUntil > Date.now()) {
-          await this.#d.store.retry(segment.entries.map((e) => e.id), 0).catch(() => undefined);
-          continue;
-        }
-        settled += segment.batch ? await this.#sendBatch(segment.entries, segment.ops) : await this.#sendEach(segment.entries);
-      }
+      const { batches, alone } = split(entries);
+      const counts = await Promise.all([
+        ...batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b.entries, b.ops))),
+        alone.length === 0 ? 0 : this.#late(deadline) ? this.#putBack(alone) : this.#sendEach(alone, deadline),
+      ]);
+      const settled = counts.reduce((a, b) => a + b, 0);
       await this.refreshStats();
       return settled;
     })();
@@ -192,26 +201,33 @@ export class Drainer {
     });
   }
 
+  #late(deadline: number): boolean {
+    return Date.now() >= deadline || this.#pausedUntil > Date.now();
+  }
+
+  /** Hands entries back untouched (the round ran out of time, or Customer.io asked to wait). */
+  async #putBack(entries: QueueEntry[]): Promise<number> {
+    await this.#d.store.retry(entries.map((e) => e.id), 0).catch(() => undefined);
+    return 0;
+  }
+
   async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
     const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
+    const verdicts = batchVerdicts(outcome, entries.length);
+    // Refused as a whole (too large, malformed): each entry gets its own verdict on its own route.
+    if (verdicts === 'each') return this.#sendEach(entries, Number.POSITIVE_INFINITY);
     if (!outcome.ok) {
-      if (!outcome.error.retryable && outcome.error.code === 'PERMANENT') {
-        // The whole batch was refused (too large, malformed): each entry gets its own verdict.
-        return this.#sendEach(entries);
-      }
       await this.#failed(entries, outcome.error);
       return 0;
     }
-    const failed = batchItemErrors(outcome.value);
     const ok: QueueEntry[] = [];
     const retryLater: QueueEntry[] = [];
     const dead: Array<[QueueEntry, CioError]> = [];
     entries.forEach((entry, i) => {
-      const item = failed.get(i);
-      if (!item) return void ok.push(entry);
-      const error = batchItemError(item);
-      if (error.retryable) retryLater.push(entry);
-      else dead.push([entry, error]);
+      const v = verdicts[i]!;
+      if (v.ok) ok.push(entry);
+      else if (v.error.retryable) retryLater.push(entry);
+      else dead.push([entry, v.error]);
     });
     await this.#acked(ok, outcome.attempts);
     if (retryLater.length > 0) await this.#d.store.retry(retryLater.map((e) => e.id), this.#backoff(retryLater[0]!), 'TRANSIENT: batch item');
@@ -219,9 +235,14 @@ export class Drainer {
     return entries.length;
   }
 
-  async #sendEach(entries: QueueEntry[]): Promise<number> {
+  /** Sends entries on their own routes, one after another; on a transient failure the rest go back with it. */
+  async #sendEach(entries: QueueEntry[], deadline: number): Promise<number> {
     let settled = 0;
     for (let i = 0; i < entries.length; i++) {
+      if (this.#late(deadline)) {
+        await this.#putBack(entries.slice(i));
+        break;
+      }
       const entry = entries[i]!;
       const outcome = await this.#replayOne(entry);
       if (outcome.ok) {
@@ -232,14 +253,16 @@ export class Drainer {
       const error = outcome.error;
       const spec = specOf(entry.operation);
       const repeatable = spec ? spec.repeatable : (this.#d.replays.get(entry.operation)?.repeatable ?? true);
-      if (!repeatable && error.maybeDelivered && error.retryable && this.#d.options.nonIdempotentDelivery === 'at-most-once') {
+      const atMostOnce = this.#d.options.nonIdempotentDelivery === 'at-most-once';
+      const route = routeFailure(error, { repeatable, atMostOnce, keepable: true });
+      if (route === 'ambiguous') {
         await this.#dead(entry, `AMBIGUOUS: ${error.message}`, new CioError('AMBIGUOUS', error.message, false));
         settled++;
-      } else if (!error.retryable) {
+      } else if (route === 'refused') {
         await this.#dead(entry, `${error.code}: ${error.message}`, error);
         settled++;
       } else {
-        // Keep order: this entry and the rest of the segment go back together.
+        // Customer.io is failing: this entry and the rest go back together.
         await this.#failed(entries.slice(i), error);
         break;
       }
@@ -268,7 +291,7 @@ export class Drainer {
     await this.#d.store.ack(entries.map((e) => e.id));
     this.#d.onLeft(entries);
     this.#delivered += entries.length;
-    for (const e of entries) this.#d.emit('sent', { operation: e.operation, idempotencyKey: e.idempotencyKey, attempts, replayed: true });
+    this.#d.onSent(entries, attempts);
   }
 
   async #failed(entries: QueueEntry[], error: CioError): Promise<void> {
@@ -290,7 +313,7 @@ export class Drainer {
   async #dead(entry: QueueEntry, reason: string, error: CioError): Promise<void> {
     await this.#d.store.deadLetter([entry.id], reason.slice(0, 500));
     this.#d.onLeft([entry]);
-    this.#d.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
+    this.#d.onDeadLettered(entry, error);
   }
 
   /** The longest delay the replay backs off by (six times a call's longest retry delay). */
@@ -305,35 +328,39 @@ export class Drainer {
   }
 }
 
-/** A run of taken entries sent together: as one v2 batch (with their operations), or one by one. */
-type Segment = { batch: true; entries: QueueEntry[]; ops: Obj[]; bytes: number } | { batch: false; entries: QueueEntry[] };
+/** A Track v2 batch request of taken entries. */
+interface Batch {
+  entries: QueueEntry[];
+  ops: Obj[];
+  bytes: number;
+}
 
 /**
- * Splits taken entries into runs that go in one v2 batch or one by one, keeping their order. An
- * operation larger than a v2 operation may be (32 KB; a v1 event may carry up to 100 KB of data)
- * goes on its own v1 route, and a batch is closed before it would pass 500 KB.
+ * Splits a round's entries (of different people: no order to keep between them) into v2 batch
+ * requests, each below 500 KB, and the entries that go on their own route: an operation Track v2
+ * batches cannot carry, a call they cannot express (an email as the id), or one larger than a v2
+ * operation may be (32 KB; a v1 event may carry up to 100 KB of data).
  */
-function segments(entries: QueueEntry[]): Segment[] {
-  const out: Segment[] = [];
+function split(entries: readonly QueueEntry[]): { batches: Batch[]; alone: QueueEntry[] } {
+  const batches: Batch[] = [];
+  const alone: QueueEntry[] = [];
+  let open: Batch | undefined;
   for (const entry of entries) {
-    const op = toBatchOperation(entry);
+    const op = specOf(entry.operation)?.batch?.(entry.args, entry.enqueuedAt);
     const bytes = op === undefined ? undefined : batchOpBytes(op);
-    const last = out[out.length - 1];
-    if (op !== undefined && bytes !== undefined) {
-      if (last?.batch && last.bytes + bytes <= BATCH_BYTES) {
-        last.entries.push(entry);
-        last.ops.push(op);
-        last.bytes += bytes;
-      } else {
-        out.push({ batch: true, entries: [entry], ops: [op], bytes: bytes + 16 });
-      }
-    } else if (last && !last.batch) {
-      last.entries.push(entry);
-    } else {
-      out.push({ batch: false, entries: [entry] });
+    if (op === undefined || bytes === undefined) {
+      alone.push(entry);
+      continue;
     }
+    if (open === undefined || open.bytes + bytes > BATCH_BYTES) {
+      open = { entries: [], ops: [], bytes: ENVELOPE_BYTES };
+      batches.push(open);
+    }
+    open.entries.push(entry);
+    open.ops.push(op);
+    open.bytes += bytes;
   }
-  return out;
+  return { batches, alone };
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,13 +1,14 @@
 import type { CioValidationError } from '../errors/CioError.js';
-import { checkSerialisable } from './checkSerialisable.js';
-import { invalid } from './invalid.js';
-import { OPERATION_RULES, type OperationRule } from './operationRules.js';
+import { checkSerialisable } from '../validation/checkSerialisable.js';
+import { invalid } from '../validation/invalid.js';
+import type { OperationSpec } from './spec.js';
+import { specOf } from './table.js';
 
 /**
  * Checks a call against Customer.io's limits before any request is made.
  *
  * Every parameter of the operation must be plain JSON data (see {@link checkSerialisable}); then the
- * operation's own rules apply (identifier sizes and well-formedness, event name and data sizes,
+ * operation's own rules apply (its `check` in the operations table) (identifier sizes and well-formedness, event name and data sizes,
  * attribute count, name and value sizes, ULID event ids, transactional message requirements).
  * Arguments past the operation's parameters, such as the client's `{ idempotencyKey }` options, are
  * ignored. Messages name fields, paths and sizes, never a value or the text of an error a caller's
@@ -22,7 +23,7 @@ import { OPERATION_RULES, type OperationRule } from './operationRules.js';
  * @returns The first violation found, or `null` when the call is valid or the operation has no rules.
  */
 export function validateCall(operation: string, args: readonly unknown[]): CioValidationError | null {
-  const rule = OPERATION_RULES.get(operation);
+  const rule = specOf(operation);
   if (rule === undefined) return null;
   const params = rule.params;
   let index = 0;
@@ -40,7 +41,7 @@ export function validateCall(operation: string, args: readonly unknown[]): CioVa
 }
 
 /** The rejection of arguments that threw while being read; names the parameter being read. */
-function unreadable(operation: string, rule: OperationRule, args: readonly unknown[], index: number): CioValidationError {
+function unreadable(operation: string, rule: OperationSpec, args: readonly unknown[], index: number): CioValidationError {
   const params = rule.params;
   let at = index < params.length ? index : -1;
   if (at < 0) {

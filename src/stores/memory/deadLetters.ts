@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../store.js';
+import type { DeadLetter } from '../../queue/store.js';
 
 /** Dead letters in the order they were set aside, at most `max`: the oldest go first when full. */
 export class DeadLetterList {

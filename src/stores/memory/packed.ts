@@ -7,6 +7,7 @@
  * `flags` is one character, `'0'` plus the bits below. Lengths are decimal and count UTF-16 units,
  * so any text (colons, digits, newlines) is stored as is. The arguments come last and run to the end.
  */
+import { specOf } from '../../operations/table.js';
 export interface PackedFields {
   operation: string;
   args: unknown[];
@@ -26,13 +27,9 @@ const LAST_ERROR = 8;
 
 const FLAGS_BASE = 48; // '0'
 
-/** Where an event operation's arguments already hold its event id. */
+/** Where an event operation's arguments already hold its event id (see `OperationSpec.eventIdIn`). */
 function eventIdInArgs(operation: string, args: readonly unknown[]): unknown {
-  if (operation === 'track' || operation === 'trackAnonymous') {
-    const data = args[1];
-    return typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
-  }
-  return operation === 'trackPageView' ? args[2] : undefined;
+  return specOf(operation)?.eventIdIn?.(args);
 }
 
 /** Packs the fields around `argsJson` (the arguments already as JSON). */

@@ -1,0 +1,43 @@
+import { APIClient, SendEmailRequest, SendPushRequest } from 'customerio-node';
+import { isRecord } from '../validation/isRecord.js';
+import type { SdkClients } from './spec.js';
+
+type Obj = Record<string, unknown>;
+
+/** Thrown when an App API operation is called without an App API key. */
+export class MissingAppKeyError extends Error {
+  override readonly name = 'MissingAppKeyError';
+  constructor() {
+    super('This operation needs the App API key (appApiKey or CUSTOMERIO_APP_API_KEY)');
+  }
+}
+
+/** The App API client, or a {@link MissingAppKeyError}. */
+export function requireApp(sdk: SdkClients): APIClient {
+  if (!sdk.app) throw new MissingAppKeyError();
+  return sdk.app;
+}
+
+/** The message payload of a SendEmailRequest/SendPushRequest, or the plain options object given instead. */
+export function messageOf(request: unknown): Obj {
+  if (isRecord(request) && isRecord(request['message'])) return request['message'];
+  return isRecord(request) ? request : {};
+}
+
+/** The SDK request object of a transactional send: the one given, or one built from its message. */
+export function sendRequest<T extends SendEmailRequest | SendPushRequest>(Ctor: new (opts: never) => T, request: unknown): T {
+  if (request instanceof Ctor) return request;
+  const message = messageOf(request);
+  const built = new Ctor({ to: message['to'], identifiers: message['identifiers'] } as never);
+  (built as { message: Obj }).message = { ...message };
+  return built;
+}
+
+/** The person a transactional message is for (its `identifiers`), `''` for none. */
+export function recipientOf(request: unknown): string {
+  const ids = messageOf(request)['identifiers'];
+  if (!isRecord(ids)) return '';
+  return String(ids['id'] ?? ids['email'] ?? ids['cio_id'] ?? '');
+}
+
+export { SendEmailRequest, SendPushRequest };
