@@ -340,10 +340,12 @@ export class ResilientClient implements CioClient {
     const timeoutMs = checkTimeout('flush', options);
     if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
     const relax = this.#batcher?.hurry();
+    // One deadline for both steps: waiting for the calls under way, then replaying the queue.
+    const deadline = Date.now() + timeoutMs;
     try {
       await this.#settle(timeoutMs);
       if (!this.#replayer) return { delivered: 0, remaining: 0 };
-      return await this.#replayer.flush(timeoutMs);
+      return await this.#replayer.flush(Math.max(0, deadline - Date.now()));
     } finally {
       relax?.();
     }

@@ -70,11 +70,10 @@ export interface CallOptions {
   idempotencyKey?: string;
   /**
    * Lets the call wait up to the client's `batch.maxDelayMs` to go out in one Track v2 batch request
-   * with other calls (identify, track, trackPageView, destroy, suppress, unsuppress; any other call,
-   * or one Customer.io's batches cannot carry, goes on its own). Request-scoped calls always ask for it.
-   * A batched call is taken in (validated, keyed) with the other batched calls of the same turn of
-   * the event loop, just after it: do not change its arguments after the call (request-scoped calls
-   * are copied when made, so this only concerns direct calls).
+   * with other calls (every Track operation but merges; a call Customer.io's batches cannot carry,
+   * such as an email as the id, goes on its own). Request-scoped calls always ask for it.
+   * It is validated when made and sent when its batch goes: do not change its arguments after the
+   * call (request-scoped calls are copied when made, so this only concerns direct calls).
    * @default false
    */
   batch?: boolean;
