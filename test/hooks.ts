@@ -2,7 +2,7 @@
  * Root hooks for the whole suite: after every test file has run, no log line and no error
  * reported by any client made through the test harness may contain a credential.
  */
-import { ERROR_TEXTS, LOG_LINES, SECRETS } from './helpers/setup.js';
+import { ERROR_TEXTS, LOG_LINES, SECRETS } from './support/harness.js';
 
 export const mochaHooks = {
   afterAll(): void {

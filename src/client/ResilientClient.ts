@@ -14,7 +14,7 @@ import { createRedactor, credentialSecrets, type Redactor } from '../policies/re
 import type { DeadLetter, QueueEntry, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
-import { describeType } from '../validation/describeType.js';
+import { describeType } from '../internal/describe.js';
 import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
 import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';

@@ -2,7 +2,7 @@ import { CioValidationError } from '../errors/CioError.js';
 import { boundedKey, deriveIdempotencyKey } from '../idempotency/keys.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import type { CioResult } from '../operations/types.js';
-import { describeType } from '../validation/describeType.js';
+import { describeType } from '../internal/describe.js';
 
 /** A caller's idempotency key must be a non-empty, well-formed string (any length: long ones are hashed). */
 export function checkCallerKey(where: string, field: string, key: unknown): CioValidationError | undefined {

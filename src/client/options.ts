@@ -3,6 +3,7 @@ import type { QueueStore } from '../queue/store.js';
 import type { PolicySettings, RateLimitOptions, RetryOptions, ConsecutiveBreakerOptions, SamplingBreakerOptions } from '../policies/settings.js';
 import type { CioLogger } from './logger.js';
 import { defaultLogger, safeLogger } from './logger.js';
+import { describeOption } from '../internal/describe.js';
 
 export type { ConsecutiveBreakerOptions, RateLimitOptions, RetryOptions, SamplingBreakerOptions } from '../policies/settings.js';
 
@@ -124,8 +125,7 @@ export const DEFAULTS = Object.freeze({
   batch: { maxDelayMs: 20, maxItems: 100, maxInFlight: 4 },
 });
 
-const describe = (v: unknown): string =>
-  typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'an array' : 'an object') : String(v);
+const describe = describeOption;
 
 function num(name: string, value: unknown, fallback: number, { min = 0, integer = false, exclusiveMin = false } = {}): number {
   if (value === undefined) return fallback;

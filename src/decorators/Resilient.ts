@@ -48,21 +48,20 @@ function decorate(
   if (typeof original !== 'function') {
     throw new TypeError(`@Resilient: can only decorate a method, but '${String(name)}' is ${original === undefined ? 'not a method (an accessor or a field?)' : `a ${typeof original}`}`);
   }
+  const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    return invokeResilient(method, this, args);
+  };
+  Object.defineProperty(wrapper, 'name', { value: (original as Function).name, configurable: true });
+  copyFunctionMetadata(original as Function, wrapper);
   const method: DecoratedMethod = {
     original: original as DecoratedMethod['original'],
-    wrapper: undefined as unknown as DecoratedMethod['wrapper'],
+    wrapper,
     name,
     isPrivate,
     options,
     given,
     operation: options.operation,
   };
-  const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    return invokeResilient(method, this, args);
-  };
-  Object.defineProperty(wrapper, 'name', { value: (original as Function).name, configurable: true });
-  copyFunctionMetadata(original as Function, wrapper);
-  (method as { wrapper: DecoratedMethod['wrapper'] }).wrapper = wrapper;
   WRAPPERS.set(wrapper, method);
   return method;
 }

@@ -1,6 +1,8 @@
 import type { CioClient } from '../client/CioClient.js';
 import { OPERATIONS } from '../operations/table.js';
 import type { CioError } from '../errors/CioError.js';
+import { describeOption } from '../internal/describe.js';
+import { hasClientMethods } from '../client/clientShape.js';
 
 /**
  * What a `@Resilient()` method does when its call fails (after retries, or at once while the
@@ -68,8 +70,7 @@ export interface NormalizedResilientOptions {
 /** Defaults of {@link ResilientOptions}. */
 export const RESILIENT_DEFAULTS = Object.freeze({ repeatable: true });
 
-const describe = (v: unknown): string =>
-  typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
+const describe = describeOption;
 
 /**
  * Validates `@Resilient()` options eagerly (when the class is defined) and returns a frozen copy
@@ -116,10 +117,5 @@ export function normalizeResilientOptions(input: unknown): NormalizedResilientOp
 
 /** Whether `value` has what `@Resilient()` needs of a client. */
 export function isClientLike(value: unknown): value is CioClient {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as CioClient).run === 'function' &&
-    typeof (value as CioClient).registerReplay === 'function'
-  );
+  return hasClientMethods(value, ['run', 'registerReplay']);
 }

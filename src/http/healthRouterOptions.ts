@@ -1,5 +1,5 @@
 import type { CioMetricsOptions } from '../health/metrics.js';
-import { describeValue } from './describeValue.js';
+import { describeOption } from '../internal/describe.js';
 
 /** Metrics served by the health router, with where. */
 export interface CioHealthMetricsOptions extends CioMetricsOptions {
@@ -53,32 +53,32 @@ export interface NormalizedHealthRouterOptions<Req> {
 function checkPath(name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    throw new TypeError(`cioHealthRouter: ${name} must be a path starting with '/' (no query), got ${describeValue(value)}`);
+    throw new TypeError(`cioHealthRouter: ${name} must be a path starting with '/' (no query), got ${describeOption(value)}`);
   }
   return value;
 }
 
 /** Applies defaults and validates eagerly; never changes the caller's object. */
 export function normalizeHealthRouterOptions<Req>(options: CioHealthRouterOptions<Req> = {}): NormalizedHealthRouterOptions<Req> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`cioHealthRouter: options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`cioHealthRouter: options must be an object, got ${describeOption(options)}`);
   const path = checkPath('options.path', options.path, HEALTH_ROUTER_DEFAULTS.path);
   const degradedStatus = options.degradedStatus ?? HEALTH_ROUTER_DEFAULTS.degradedStatus;
   if (degradedStatus !== 200 && degradedStatus !== 503) {
-    throw new RangeError(`cioHealthRouter: options.degradedStatus must be 200 or 503, got ${describeValue(degradedStatus)}`);
+    throw new RangeError(`cioHealthRouter: options.degradedStatus must be 200 or 503, got ${describeOption(degradedStatus)}`);
   }
   const { guard } = options;
   if (guard !== undefined && typeof guard !== 'function') {
-    throw new TypeError(`cioHealthRouter: options.guard must be a function (req) => boolean | Promise<boolean>, got ${describeValue(guard)}`);
+    throw new TypeError(`cioHealthRouter: options.guard must be a function (req) => boolean | Promise<boolean>, got ${describeOption(guard)}`);
   }
   const m = options.metrics ?? false;
   if (typeof m !== 'boolean' && (typeof m !== 'object' || m === null)) {
-    throw new TypeError(`cioHealthRouter: options.metrics must be a boolean or an object, got ${describeValue(m)}`);
+    throw new TypeError(`cioHealthRouter: options.metrics must be a boolean or an object, got ${describeOption(m)}`);
   }
   let metrics: NormalizedHealthRouterOptions<Req>['metrics'];
   if (m !== false) {
     const { path: metricsPath, ...rest } = m === true ? {} : m;
     metrics = { ...rest, path: checkPath('options.metrics.path', metricsPath, HEALTH_ROUTER_DEFAULTS.metricsPath) };
-    if (metrics.path === path) throw new RangeError(`cioHealthRouter: options.metrics.path must differ from options.path, got ${describeValue(path)} for both`);
+    if (metrics.path === path) throw new RangeError(`cioHealthRouter: options.metrics.path must differ from options.path, got ${describeOption(path)} for both`);
   }
   return { path, degradedStatus, guard, metrics };
 }

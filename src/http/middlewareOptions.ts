@@ -1,6 +1,6 @@
 import type { CioClient } from '../client/CioClient.js';
 import { assertClient } from './assertClient.js';
-import { describeValue } from './describeValue.js';
+import { describeOption } from '../internal/describe.js';
 
 /**
  * Options of `cioMiddleware`. `Req` is what the hooks are given: Express's `Request`, Koa's `Context`.
@@ -40,16 +40,16 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 export function normalizeMiddlewareOptions<Req>(options: CioMiddlewareOptions<Req>): NormalizedMiddlewareOptions<Req> {
   const where = 'cioMiddleware';
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${where}: options must be an object with a client, got ${describeValue(options)}`);
+    throw new TypeError(`${where}: options must be an object with a client, got ${describeOption(options)}`);
   }
   assertClient(where, 'options.client', options.client);
   const { personId } = options;
   if (personId !== undefined && typeof personId !== 'function') {
-    throw new TypeError(`${where}: options.personId must be a function (req) => string | undefined, got ${describeValue(personId)}`);
+    throw new TypeError(`${where}: options.personId must be a function (req) => string | undefined, got ${describeOption(personId)}`);
   }
   const header = options.idempotencyHeader ?? MIDDLEWARE_DEFAULTS.idempotencyHeader;
   if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
-    throw new TypeError(`${where}: options.idempotencyHeader must be an HTTP header name or false, got ${describeValue(header)}`);
+    throw new TypeError(`${where}: options.idempotencyHeader must be an HTTP header name or false, got ${describeOption(header)}`);
   }
   return {
     client: options.client,

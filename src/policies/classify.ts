@@ -24,7 +24,7 @@ interface SdkRequestError {
 }
 
 function isSdkRequestError(err: unknown): err is SdkRequestError {
-  return err instanceof Error && err.name === 'CustomerIORequestError' && typeof (err as unknown as SdkRequestError).statusCode === 'number';
+  return err instanceof Error && err.name === 'CustomerIORequestError' && 'statusCode' in err && typeof err.statusCode === 'number';
 }
 
 function causeCode(err: unknown): string | undefined {

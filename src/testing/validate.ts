@@ -10,12 +10,9 @@ export interface Problem {
   readonly message: string;
 }
 
-const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
+import { isUlid } from '../internal/ulid.js';
 
-/** Whether `value` is a ULID: 26 characters of Crockford base32 (case-insensitive), first one 0–7. */
-export function isUlid(value: unknown): value is string {
-  return typeof value === 'string' && ULID_RE.test(value);
-}
+export { isUlid };
 
 /** Whether `value` is a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,12 +1,12 @@
 import type { CioValidationError } from '../errors/CioError.js';
 import { checkOptionalRecord } from './checkRecord.js';
 import { checkRequiredString, checkWellFormed } from './checkString.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
 import { isRecord, jsonProperty } from './isRecord.js';
 import { jsonText, READ_AGAIN_FAILED } from './jsonText.js';
-import { isUlid } from './isUlid.js';
+import { isUlid } from '../internal/ulid.js';
 import { CIO_LIMITS, utf8Bytes } from './limits.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { CioValidationError } from '../errors/CioError.js';
 import { checkWellFormed } from './checkString.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { invalid } from './invalid.js';
 import { CIO_LIMITS, utf8Bytes } from './limits.js';
 

@@ -1,6 +1,6 @@
 import type { CioValidationError } from '../errors/CioError.js';
 import { checkId } from './checkId.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
 import { isRecord, jsonProperty } from './isRecord.js';

@@ -4,7 +4,7 @@ import { checkId, type IdOptions } from './checkId.js';
 import { isIdentifierType } from './checkIdentifiers.js';
 import { checkOptionalRecord } from './checkRecord.js';
 import { checkRequiredString, checkWellFormed } from './checkString.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { invalid } from './invalid.js';
 import { isRecord } from './isRecord.js';
 import { CIO_LIMITS, utf8Bytes } from './limits.js';

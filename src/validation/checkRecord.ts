@@ -1,5 +1,5 @@
 import type { CioValidationError } from '../errors/CioError.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { invalid } from './invalid.js';
 import { isRecord } from './isRecord.js';
 

@@ -1,5 +1,5 @@
 import type { CioValidationError } from '../errors/CioError.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { invalid } from './invalid.js';
 
 /** Checks that a required argument is a string that is not blank (`''` reads as missing). */

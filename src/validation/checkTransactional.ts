@@ -2,7 +2,7 @@ import type { CioValidationError } from '../errors/CioError.js';
 import { checkIdentifiers } from './checkIdentifiers.js';
 import { checkId } from './checkId.js';
 import { checkRequiredString } from './checkString.js';
-import { describeType } from './describeType.js';
+import { describeType } from '../internal/describe.js';
 import { childPath } from './fieldPath.js';
 import { invalid } from './invalid.js';
 import { isRecord, jsonProperty, type JsonRecord } from './isRecord.js';

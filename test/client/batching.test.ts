@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createCioClient } from '../../src/client/createCioClient.js';
-import { CREDS, harness, type Harness } from '../helpers/setup.js';
+import { CREDS, harness, type Harness } from '../support/harness.js';
 
 const B = { batch: true } as const;
 

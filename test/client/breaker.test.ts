@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import FakeTimers from '@sinonjs/fake-timers';
 import type { CioEvents } from '../../src/client/events.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('client: circuit breaker (real SDK, emulator outage)', () => {
   let h: Harness;

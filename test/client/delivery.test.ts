@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SendEmailRequest } from 'customerio-node';
 import { isUlid } from '../../src/idempotency/eventId.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('client: healthy delivery through the real SDK', () => {
   let h: Harness;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('client: failures, retries and classification (real SDK, emulator faults)', () => {
   let h: Harness;

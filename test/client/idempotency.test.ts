@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('client: idempotency guard (only a key the caller gives marks a repeat)', () => {
   let h: Harness;

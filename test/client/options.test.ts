@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createCioClient } from '../../src/client/createCioClient.js';
 import { normalizeOptions } from '../../src/client/options.js';
-import { CREDS, SECRETS, harness } from '../helpers/setup.js';
+import { CREDS, SECRETS, harness } from '../support/harness.js';
 
 describe('client: options', () => {
   it('reads credentials and region from the environment', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('client: one person\'s updates land in call order', () => {
   let h: Harness;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ERROR_TEXTS, LOG_LINES, SECRETS, capturingLogger, harness, type Harness } from '../helpers/setup.js';
+import { ERROR_TEXTS, LOG_LINES, SECRETS, capturingLogger, harness, type Harness } from '../support/harness.js';
 
 describe('client: safety (credentials, listeners, shutdown)', () => {
   let h: Harness;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { closeOnSignals } from '../../src/client/closeOnSignals.js';
-import { CREDS, harness, type Harness } from '../helpers/setup.js';
+import { CREDS, harness, type Harness } from '../support/harness.js';
 
 describe('client: closeOnSignals', () => {
   let h: Harness;

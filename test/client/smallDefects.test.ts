@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
-import { harness, type Harness } from '../helpers/setup.js';
-import { makeEntry } from '../queue/entries.js';
+import { harness, type Harness } from '../support/harness.js';
+import { makeEntry } from '../support/entries.js';
 
 describe('client: smaller defects (registerReplay names, honest codes, health right after opening)', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { CioClient } from '../../src/client/CioClient.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 type Call = (cio: CioClient) => Promise<{ status: string; error?: { code: string; message: string; field?: string } }>;
 

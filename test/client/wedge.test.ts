@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createCioClient } from '../../src/client/createCioClient.js';
 import { MAX_REDIRECTS } from '../../src/client/redirects.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
-import { fastOptions, harness, type Harness } from '../helpers/setup.js';
-import { makeEntry } from '../queue/entries.js';
+import { fastOptions, harness, type Harness } from '../support/harness.js';
+import { makeEntry } from '../support/entries.js';
 
 /** A loopback HTTP server answering with `answer`; resolves its base URL. */
 async function serve(answer: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string; hits: () => number }> {

@@ -9,7 +9,7 @@ import type { CioEvents } from '../../src/client/events.js';
 import type { CioLogger } from '../../src/client/logger.js';
 import type { CioClientOptions } from '../../src/client/options.js';
 import type { QueueStore } from '../../src/queue/store.js';
-import { capturingLogger, CREDS, ERROR_TEXTS, fastOptions, harness, type Harness } from '../helpers/setup.js';
+import { capturingLogger, CREDS, ERROR_TEXTS, fastOptions, harness, type Harness } from '../support/harness.js';
 import { compileFixtures, importCompiled, type DecoratorMode } from './compile.js';
 
 type Services = typeof import('./fixtures/services.js');

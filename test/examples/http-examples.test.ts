@@ -7,8 +7,8 @@ import type { CioClient } from '../../src/client/CioClient.js';
 import type { CioResult } from '../../src/client/types.js';
 import * as expressExample from '../../examples/express-app.js';
 import * as koaExample from '../../examples/koa-app.js';
-import { parsePromText, sampleValue } from '../health/promText.js';
-import { assertNoSecrets, harness, type Harness } from '../helpers/setup.js';
+import { parsePromText, sampleValue } from '../support/promText.js';
+import { assertNoSecrets, harness, type Harness } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { getDefaultCioClient, getResilientOptions, setDefaultCioClient } from '../../src/decorators/index.js';
 import { OnboardingService, runOnboardingDemo, trackClient } from '../../examples/onboarding-service.js';
-import { CREDS, harness, type Harness } from '../helpers/setup.js';
+import { CREDS, harness, type Harness } from '../support/harness.js';
 
 describe('examples: onboarding-service (standard decorators under tsx)', function () {
   this.timeout(15_000);

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { cioMetrics, CIRCUIT_STATE_VALUES } from '../../src/health/metrics.js';
 import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
-import { assertNoSecrets, harness, type Harness } from '../helpers/setup.js';
-import { parsePromText, sampleValue } from './promText.js';
+import { assertNoSecrets, harness, type Harness } from '../support/harness.js';
+import { parsePromText, sampleValue } from '../support/promText.js';
 
 describe('health: cioMetrics (real SDK against the emulator)', () => {
   let h: Harness;

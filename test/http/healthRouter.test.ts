@@ -3,7 +3,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import supertest from 'supertest';
 import type { CioClient } from '../../src/client/CioClient.js';
 import type { CioHealthRouterOptions } from '../../src/http/healthRouterOptions.js';
-import { assertNoSecrets, CREDS, harness, type Harness } from '../helpers/setup.js';
+import { assertNoSecrets, CREDS, harness, type Harness } from '../support/harness.js';
 import { DRIVERS, probe } from './apps.js';
 
 /** Waits for one emission of a client event. */

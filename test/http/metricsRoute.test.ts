@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import supertest from 'supertest';
 import type { CioHealthRouterOptions } from '../../src/http/healthRouterOptions.js';
-import { assertNoSecrets, harness, type Harness } from '../helpers/setup.js';
-import { parsePromText, sampleValue } from '../health/promText.js';
+import { assertNoSecrets, harness, type Harness } from '../support/harness.js';
+import { parsePromText, sampleValue } from '../support/promText.js';
 import { DRIVERS, probe, type Probe } from './apps.js';
 
 for (const driver of DRIVERS) {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import type { CioClient } from '../../src/client/CioClient.js';
 import type { CioResult } from '../../src/client/types.js';
-import { harness, LOG_LINES, type Harness } from '../helpers/setup.js';
+import { harness, LOG_LINES, type Harness } from '../support/harness.js';
 import { DRIVERS, probe, recording, wrapClient, type Probe } from './apps.js';
 
 /** The `q`-quantile of `values` (nearest rank). */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as cioExpress from '../../src/http/express.js';
 import * as cioKoa from '../../src/http/koa.js';
 import { normalizeMiddlewareOptions } from '../../src/http/middlewareOptions.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 
 describe('http: cioMiddleware options', () => {
   let h: Harness;

@@ -3,7 +3,7 @@ import { SendEmailRequest } from 'customerio-node';
 import { deriveIdempotencyKey } from '../../src/idempotency/keys.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
 import { idempotencyScopeOf } from '../../src/http/requestIdempotency.js';
-import { harness, LOG_LINES, type Harness } from '../helpers/setup.js';
+import { harness, LOG_LINES, type Harness } from '../support/harness.js';
 import { wrapClient } from './apps.js';
 
 describe('http: request-scoped client (real SDK against the emulator)', () => {

@@ -8,7 +8,7 @@ import type { CioResult } from '../../src/client/types.js';
 import * as cioExpress from '../../src/http/express.js';
 import * as cioKoa from '../../src/http/koa.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from '../support/harness.js';
 import { wrapClient } from './apps.js';
 
 /** `[finish, close]` listener counts of a response. */

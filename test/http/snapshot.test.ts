@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { snapshotArgs } from '../../src/http/snapshot.js';
 import { validateCall } from '../../src/operations/validateCall.js';
-import { HOSTILE_VALUES, revoked, sharingBomb, THROWN, throwingGetter, throwingTrap } from '../validation/hostileValues.js';
+import { HOSTILE_VALUES, revoked, sharingBomb, THROWN, throwingGetter, throwingTrap } from '../support/hostileValues.js';
 
 describe('http: the snapshot of a request-scoped call’s arguments', () => {
   it('deep-copies plain data: later changes by the handler do not reach the copy', () => {

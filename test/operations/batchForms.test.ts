@@ -11,7 +11,7 @@ import { BATCH_FORMS, batchFormOf } from '../../src/operations/batchForms.js';
 import type { BatchedOperation } from '../../src/operations/batchForms.js';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { CioEmulator } from '../../src/testing/index.js';
-import { CREDS, trackClient } from '../testing/helpers.js';
+import { CREDS, trackClient } from '../support/emulator.js';
 
 type Call = readonly [operation: BatchedOperation, args: readonly unknown[]];
 

@@ -15,7 +15,7 @@ import { cioMiddleware } from '../../src/http/express.js';
 import type { DeferredCall } from '../../src/http/ScopedCioClient.js';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { AcceptedOperation, CioEmulator, DeliveredEvent } from '../../src/testing/index.js';
-import { CREDS, ERROR_TEXTS, capturingLogger } from '../helpers/setup.js';
+import { CREDS, ERROR_TEXTS, capturingLogger } from '../support/harness.js';
 import { OPS, PEOPLE } from './arbitraries.js';
 import type { CallSpec, OpKind, Schedule } from './arbitraries.js';
 import { makeStore } from './stores.js';

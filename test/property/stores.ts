@@ -4,7 +4,7 @@ import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { bullmqQueue } from '../../src/stores/redis.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
-import { deleteRedisKeys, tempDir, uniquePrefix } from '../stores/storeTestKit.js';
+import { deleteRedisKeys, tempDir, uniquePrefix } from '../support/storeKit.js';
 import type { StoreKind } from './arbitraries.js';
 
 /** BullMQ connection options (BullMQ workers want `maxRetriesPerRequest: null`). */

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { QueueStore } from '../../src/queue/store.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
 import { bullmqQueue } from '../../src/stores/redis.js';
-import { CREDS, harness, type Harness } from '../helpers/setup.js';
-import { REDIS, deleteRedisKeys, tempDir, uniquePrefix } from './storeTestKit.js';
+import { CREDS, harness, type Harness } from '../support/harness.js';
+import { REDIS, deleteRedisKeys, tempDir, uniquePrefix } from '../support/storeKit.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/clientCrashChild.ts', import.meta.url));
 const N = 60;

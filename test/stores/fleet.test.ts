@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { bullmqQueue, redisIdempotencyStore } from '../../src/stores/redis.js';
-import { harness, type Harness } from '../helpers/setup.js';
-import { REDIS, deleteRedisKeys, uniquePrefix } from './storeTestKit.js';
+import { harness, type Harness } from '../support/harness.js';
+import { REDIS, deleteRedisKeys, uniquePrefix } from '../support/storeKit.js';
 
 describe('a fleet: two clients on one BullMQ queue and one Redis idempotency store', function () {
   this.timeout(30_000);

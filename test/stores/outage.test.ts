@@ -1,8 +1,15 @@
 import { join } from 'node:path';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
 import { bullmqQueue } from '../../src/stores/redis.js';
-import { describeOutage } from '../queue/outageScenario.js';
-import { REDIS, deleteRedisKeys, tempDir, uniquePrefix } from './storeTestKit.js';
+import { describeOutage } from '../support/outageScenario.js';
+import { REDIS, deleteRedisKeys, tempDir, uniquePrefix } from '../support/storeKit.js';
+
+// The same outage, for every store.
+describeOutage('memoryQueue', {
+  operations: 200,
+  store: async () => ({ store: memoryQueue({ maxSize: 1000 }), cleanup: async () => {} }),
+});
 
 describeOutage('sqliteQueue', {
   operations: 200,

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 import { bullmqQueue, redisIdempotencyStore } from '../../src/stores/redis.js';
 import type { QueueEntry, QueueStore } from '../../src/queue/store.js';
-import { eventually, ids, makeEntry, sleep } from '../queue/entries.js';
-import { describeQueueStore, expectRejection } from '../queue/storeSuite.js';
+import { eventually, ids, makeEntry, sleep } from '../support/entries.js';
+import { describeQueueStore, expectRejection } from '../support/storeContract.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 /** Every key this run makes starts with it; all are deleted at the end. */

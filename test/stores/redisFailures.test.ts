@@ -8,9 +8,9 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { QueueEntry, QueueStore } from '../../src/queue/store.js';
 import { bullmqQueue } from '../../src/stores/redis.js';
-import { ids, makeEntry, sleep } from '../queue/entries.js';
+import { ids, makeEntry, sleep } from '../support/entries.js';
 import { hasRedisServer, redisChild, redisProxy, type RedisChild, type RedisProxy } from './redisChild.js';
-import { REDIS, deleteRedisKeys, uniquePrefix } from './storeTestKit.js';
+import { REDIS, deleteRedisKeys, uniquePrefix } from '../support/storeKit.js';
 
 type PushFailure = Error & { maybeQueued?: unknown };
 

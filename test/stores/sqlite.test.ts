@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sqliteQueue } from '../../src/stores/sqlite.js';
-import { fakeClock, ids, makeEntry } from '../queue/entries.js';
-import { describeQueueStore } from '../queue/storeSuite.js';
+import { fakeClock, ids, makeEntry } from '../support/entries.js';
+import { describeQueueStore } from '../support/storeContract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SendEmailRequest } from 'customerio-node';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { CioEmulator } from '../../src/testing/index.js';
-import { CREDS, appClient, rejectionOf, trackClient } from './helpers.js';
+import { CREDS, appClient, rejectionOf, trackClient } from '../support/emulator.js';
 
 const ULID = '01HZY3K9V6Q5M8N2B4C7D1E0FG';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CustomerIORequestError, IdentifierType, SendEmailRequest, SendPushRequest } from 'customerio-node';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { CioEmulator } from '../../src/testing/index.js';
-import { CREDS, TRACK_AUTH, appClient, rawRequest, rejectionOf, trackClient } from './helpers.js';
+import { CREDS, TRACK_AUTH, appClient, rawRequest, rejectionOf, trackClient } from '../support/emulator.js';
 
 describe('testing/emulator: routes and records', () => {
   let emu: CioEmulator;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CustomerIORequestError, SendEmailRequest } from 'customerio-node';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { AcceptedOperation, CioEmulator } from '../../src/testing/index.js';
-import { CREDS, appClient, rawRequest, rejectionOf, trackClient } from './helpers.js';
+import { CREDS, appClient, rawRequest, rejectionOf, trackClient } from '../support/emulator.js';
 
 /** The error as a CustomerIORequestError, failing the test if it is not one. */
 function asCioError(error: unknown): CustomerIORequestError {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startCioEmulator } from '../../src/testing/index.js';
 import type { CioEmulator, RecordedRequest } from '../../src/testing/index.js';
-import { CREDS, rawRequest, rejectionOf, tick, trackClient } from './helpers.js';
+import { CREDS, rawRequest, rejectionOf, tick, trackClient } from '../support/emulator.js';
 
 /** Count the active handles of the kinds the emulator could leak. */
 function handleCounts(): Record<string, number> {

@@ -3,7 +3,7 @@ import { CustomerIORequestError } from 'customerio-node';
 import { ulid } from 'ulid';
 import { isUlid, startCioEmulator } from '../../src/testing/index.js';
 import type { CioEmulator } from '../../src/testing/index.js';
-import { CREDS, rawRequest, rejectionOf, trackClient } from './helpers.js';
+import { CREDS, rawRequest, rejectionOf, trackClient } from '../support/emulator.js';
 
 /** Assert an SDK call failed with 400 and a `meta.error` matching `pattern`, visible in the SDK's message. */
 async function expect400(promise: Promise<unknown>, pattern: RegExp): Promise<void> {

@@ -6,7 +6,7 @@ import type { OperationName } from '../../src/client/types.js';
 import { CioValidationError } from '../../src/errors/CioError.js';
 import { deriveIdempotencyKey, stableStringify } from '../../src/idempotency/keys.js';
 import { childPath } from '../../src/validation/fieldPath.js';
-import { HOSTILE_VALUES, THROWN, VALUE } from './hostileValues.js';
+import { HOSTILE_VALUES, THROWN, VALUE } from '../support/hostileValues.js';
 
 /**
  * A seeded fuzz of validateCall: random calls of every operation, each a valid call with one random

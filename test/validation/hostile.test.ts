@@ -6,8 +6,8 @@ import { CioValidationError } from '../../src/errors/CioError.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
 import {CIO_LIMITS } from '../../src/validation/index.js';
 import { validateCall } from '../../src/operations/validateCall.js';
-import { harness, type Harness } from '../helpers/setup.js';
-import { HOSTILE_VALUES, revoked, THROWN, throwingGetter, throwingTrap, VALUE } from './hostileValues.js';
+import { harness, type Harness } from '../support/harness.js';
+import { HOSTILE_VALUES, revoked, THROWN, throwingGetter, throwingTrap, VALUE } from '../support/hostileValues.js';
 
 const LONE_SURROGATES = ['\ud800', `${VALUE}\udbff`, `\udc00${VALUE}`, `${VALUE}\ud83d`];
 

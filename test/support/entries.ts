@@ -1,4 +1,4 @@
-import type { QueueStoreSuiteOptions } from './storeSuite.js';
+import type { QueueStoreSuiteOptions } from './storeContract.js';
 import type { QueueEntry } from '../../src/queue/store.js';
 
 let counter = 0;

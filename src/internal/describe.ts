@@ -1,3 +1,4 @@
+/** Value-free descriptions of what a caller gave, for error messages. */
 import { types } from 'node:util';
 
 /**
@@ -21,4 +22,15 @@ export function describeType(value: unknown): string {
   if (types.isDate(value)) return 'a Date';
   if (types.isBoxedPrimitive(value)) return 'a boxed primitive';
   return 'an object';
+}
+
+/**
+ * A short description of what an option was given, for an error message: a short string is quoted
+ * (an option name, a region), anything else is named by its kind, never shown (a credential, a
+ * long value).
+ */
+export function describeOption(value: unknown): string {
+  if (typeof value === 'string') return value.length <= 40 ? JSON.stringify(value) : 'a long string';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describeType(value);
 }

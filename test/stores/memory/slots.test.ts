@@ -6,7 +6,7 @@ import { pack, unpack, withLastError, type PackedFields } from '../../../src/sto
 import { NONE, SlotTable } from '../../../src/stores/memory/slots.js';
 import { packUlid, unpackUlid } from '../../../src/stores/memory/ulid.js';
 import type { QueueEntry } from '../../../src/queue/store.js';
-import { ids, makeEntry } from '../entries.js';
+import { ids, makeEntry } from '../../support/entries.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

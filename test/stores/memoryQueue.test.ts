@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
-import { fakeClock, ids, makeEntry } from './entries.js';
-import { describeQueueStore } from './storeSuite.js';
+import { fakeClock, ids, makeEntry } from '../support/entries.js';
+import { describeQueueStore } from '../support/storeContract.js';
 
 const fake = fakeClock();
 const clock = fake.now;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { CioClient } from '../../src/client/CioClient.js';
 import type { QueueStore } from '../../src/queue/store.js';
-import { harness, type Harness } from '../helpers/setup.js';
+import { harness, type Harness } from './harness.js';
 
 /** Options of {@link describeOutage}. */
 export interface OutageOptions {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MinHeap } from '../../../src/stores/memory/heap.js';
 import { Scheduler } from '../../../src/stores/memory/scheduler.js';
 import { SlotTable } from '../../../src/stores/memory/slots.js';
-import { makeEntry } from '../entries.js';
+import { makeEntry } from '../../support/entries.js';
 
 function drain(heap: MinHeap<string>): string[] {
   const out: string[] = [];

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { newEventId } from '../../src/idempotency/eventId.js';
 import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
 import type { QueueEntry } from '../../src/queue/store.js';
-import { harness, type Harness } from '../helpers/setup.js';
-import { eventually } from './entries.js';
+import { harness, type Harness } from '../support/harness.js';
+import { eventually } from '../support/entries.js';
 
 /** A queued `track` as the client would store it. */
 function queuedTrack(person: string, name: string, i: number): QueueEntry {
