@@ -4,7 +4,7 @@ import type { CioClient } from '../../src/client/CioClient.js';
 import type { CioResult } from '../../src/client/types.js';
 import { CioValidationError } from '../../src/errors/CioError.js';
 import { createRequestScope } from '../../src/http/requestScope.js';
-import {CIO_LIMITS } from '../../src/validation/index.js';
+import { CIO_LIMITS } from '../../src/validation/limits.js';
 import { validateCall } from '../../src/operations/validateCall.js';
 import { harness, type Harness } from '../support/harness.js';
 import { HOSTILE_VALUES, revoked, THROWN, throwingGetter, throwingTrap, VALUE } from '../support/hostileValues.js';

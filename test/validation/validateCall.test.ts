@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { SendEmailRequest, SendPushRequest } from 'customerio-node';
 import { CioValidationError } from '../../src/errors/CioError.js';
-import {checkSerialisable, CIO_LIMITS, utf8Bytes } from '../../src/validation/index.js';
+import { checkSerialisable } from '../../src/validation/checkSerialisable.js';
+import { CIO_LIMITS, utf8Bytes } from '../../src/validation/limits.js';
 import { validateCall } from '../../src/operations/validateCall.js';
 
 const ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
