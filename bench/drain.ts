@@ -6,7 +6,7 @@
  */
 import { createCioClient } from '../src/client/createCioClient.js';
 import { silentLogger } from '../src/client/logger.js';
-import { memoryQueue } from '../src/queue/memoryQueue.js';
+import { memoryQueue } from '../src/stores/memory/memoryQueue.js';
 import { startCioEmulator } from '../src/testing/index.js';
 import { fmt, median, table, verdict } from './stats.js';
 

@@ -5,9 +5,9 @@
  * Targets: cache <= 400 bytes per entry; queue <= the payload's JSON size + 300 bytes per entry.
  */
 import { deriveIdempotencyKey } from '../src/idempotency/keys.js';
-import { lruIdempotencyStore } from '../src/idempotency/lruStore.js';
+import { lruIdempotencyStore } from '../src/stores/memory/lruIdempotencyStore.js';
 import { newEventId } from '../src/idempotency/eventId.js';
-import { memoryQueue } from '../src/queue/memoryQueue.js';
+import { memoryQueue } from '../src/stores/memory/memoryQueue.js';
 import type { QueueEntry } from '../src/queue/store.js';
 import { fmt, median, table, verdict } from './stats.js';
 
