@@ -32,7 +32,7 @@ export function isTransientItemReason(reason: string): boolean {
 }
 
 /** The failed items of a batch answer (a 207's `errors`), by their index in the batch. */
-export function batchItemErrors(answer: unknown): Map<number, BatchItemError> {
+function batchItemErrors(answer: unknown): Map<number, BatchItemError> {
   const failed = new Map<number, BatchItemError>();
   const errors = isObj(answer) && Array.isArray(answer['errors']) ? (answer['errors'] as BatchItemError[]) : [];
   for (const e of errors) if (isObj(e) && typeof e.batch_index === 'number') failed.set(e.batch_index, e);
@@ -40,7 +40,7 @@ export function batchItemErrors(answer: unknown): Map<number, BatchItemError> {
 }
 
 /** The error of one failed batch item: retryable for a transient reason, else a permanent rejection. */
-export function batchItemError(item: BatchItemError): CioError {
+function batchItemError(item: BatchItemError): CioError {
   const reason = typeof item.reason === 'string' ? item.reason : 'unknown';
   const where = typeof item.field === 'string' ? ` on ${item.field}` : '';
   return isTransientItemReason(reason)

@@ -200,6 +200,3 @@ export const OPERATIONS: OperationTable = {
 export function specOf(operation: string): OperationSpec | undefined {
   return Object.hasOwn(OPERATIONS, operation) ? (OPERATIONS[operation as OperationName] as OperationSpec) : undefined;
 }
-
-/** The operation names, in a fixed order. */
-export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];

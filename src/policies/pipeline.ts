@@ -23,7 +23,7 @@ import type { Redactor } from './redact.js';
 const OUTAGE_CODES = new Set(['TRANSIENT', 'NETWORK', 'TIMEOUT']);
 
 /** True when an error is a sign of an outage (counts towards the circuit breaker). */
-export function isOutageError(err: unknown): err is CioError {
+function isOutageError(err: unknown): err is CioError {
   return err instanceof CioError && OUTAGE_CODES.has(err.code);
 }
 
