@@ -48,6 +48,35 @@ describe('queue replay: v2 batches, partial results, timestamps', () => {
     expect(dead[0]!.reason).to.match(/^PERMANENT: batch item rejected/);
   });
 
+  it('carries a mixed backlog in one batch per round: a send that must go alone does not split it', async () => {
+    const cio = h.client({ drain: { batchSize: 50, enabled: false }, retry: { maxAttempts: 1 }, breaker: { threshold: 3, halfOpenAfterMs: 20 } });
+    await h.emu.down();
+    // A realistic mix, every person different: events, identifies, page views, anonymous events,
+    // devices, suppressions, and transactional sends (App API: they go alone).
+    const calls: Array<Promise<{ status: string }>> = [];
+    for (let i = 0; i < 100; i++) {
+      const p = `m${i}`;
+      const kind = i % 10;
+      if (kind < 4) calls.push(cio.track(p, { name: 'step', data: { i } }));
+      else if (kind < 6) calls.push(cio.identify(p, { i }));
+      else if (kind === 6) calls.push(cio.trackPageView(p, '/home'));
+      else if (kind === 7) calls.push(cio.trackAnonymous(`anon-${i}`, { name: 'visit' }));
+      else if (kind === 8) calls.push(cio.addDevice(p, `tok-${i}`, 'ios'));
+      else calls.push(cio.sendEmail({ to: `${p}@example.com`, identifiers: { id: p }, transactional_message_id: 1 }));
+    }
+    expect((await Promise.all(calls)).every((r) => r.status === 'queued')).to.equal(true);
+    await h.emu.up();
+    const before = h.emu.requests.length;
+    const done = await cio.flush({ timeoutMs: 10_000 });
+    expect(done).to.deep.equal({ delivered: 100, remaining: 0 });
+    const replayed = h.emu.requests.slice(before).filter((r) => r.status < 300);
+    // The half-open probe (one entry), then rounds of 50: one batch each, plus the 10 sends on their own route.
+    expect(replayed.filter((r) => r.operation === 'batch')).to.have.length.at.most(3);
+    expect(replayed.filter((r) => r.operation !== 'batch').map((r) => r.operation)).to.deep.equal(new Array(10).fill('sendEmail'));
+    expect(h.emu.events).to.have.length(60); // 40 track, 10 page views, 10 anonymous
+    expect(h.emu.duplicates).to.equal(0);
+  });
+
   it('replays a batch whose answer was lost with the same event ids: Customer.io drops the repeats', async () => {
     const store = memoryQueue();
     for (let i = 0; i < 20; i++) await store.push(queuedTrack(`p${i}`, 'ok', i));
