@@ -1,6 +1,6 @@
 import type { CioLogger } from './logger.js';
 import type { CioEvents, Unsubscribe } from './events.js';
-import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
+import type { CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import type { DeadLetter } from '../queue/store.js';
 
 import type { CioOperations } from '../operations/types.js';

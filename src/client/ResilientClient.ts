@@ -1,7 +1,6 @@
 import { APIClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
 import { Batcher, type BatchedOutcome } from '../delivery/batcher.js';
 import { Replayer, type RegisteredReplay, type ReplayHandler } from '../delivery/replayer.js';
-import { routeFailure } from '../delivery/verdicts.js';
 import { CioClosedError, CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
 import type { OperationSpec, SdkClients } from '../operations/spec.js';
@@ -11,7 +10,7 @@ import { validateCall } from '../operations/validateCall.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import { Pipeline } from '../policies/pipeline.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
-import type { DeadLetter, QueueEntry, QueueStore } from '../queue/store.js';
+import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
 import { describeType } from '../internal/describe.js';
@@ -20,7 +19,8 @@ import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { IdempotencyGuard, callerStoreKey, checkCallerKey } from './guard.js';
 import { KeepAlive } from './keepAlive.js';
-import { DEFAULTS, normalizeOptions, type CioClientOptions, type NormalizedOptions } from './options.js';
+import { normalizeOptions, type CioClientOptions } from './options.js';
+import { Fallback, type CallFacts } from './fallback.js';
 import { PersonOrder } from './personOrder.js';
 import { QueueFigures } from './queueFigures.js';
 import { guardRedirects } from './redirects.js';
@@ -75,27 +75,11 @@ export interface Submission {
   readonly batch: boolean;
 }
 
-/** What {@link ResilientClient} knows of a call between its idempotency guard and its outcome. */
-interface GuardContext {
-  /** What a queue entry of it holds (`undefined`: it cannot be queued). */
-  storable: { args: unknown[]; personKey: string; builtIn: boolean } | undefined;
-  repeatable: boolean;
-  reportedKey: string;
-  explicitKey: boolean;
-  eventId?: string | undefined;
-  /** Whether a `sent` result carries the value `send` resolved (`run()`). */
-  keepValue?: boolean;
-  /** When the app made the call (ms since the epoch): a queued identify or event keeps this time. */
-  madeAt?: number;
-  /** Whether it is one of a person's ordered updates (see `OperationSpec.ordered`). */
-  ordered?: boolean;
-}
-
 /** A call under way, as close() sees it at its deadline. */
 interface InFlight {
   readonly operation: string;
   readonly storeKey: string | undefined;
-  readonly ctx: GuardContext;
+  readonly ctx: CallFacts;
   readonly base: ResultBase;
   readonly started: number;
   /** Settles the caller's promise (once: the first of the real outcome and close()'s decision wins). */
@@ -117,7 +101,6 @@ type ResultBase = { operation: string; idempotencyKey: string; eventId?: string 
  */
 export class ResilientClient implements CioClient {
   readonly logger;
-  readonly #options: NormalizedOptions;
   readonly #redact: Redactor;
   readonly #sdk: SdkClients;
   readonly #pipeline: Pipeline;
@@ -131,13 +114,14 @@ export class ResilientClient implements CioClient {
   readonly #replays = new Map<string, RegisteredReplay>();
   readonly #order = new PersonOrder();
   readonly #figures = new QueueFigures();
+  readonly #fallback: Fallback;
   /** Holds the process open while a call, a flush or a close is pending. */
   readonly #alive = new KeepAlive();
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
 
   constructor(input: CioClientOptions) {
-    const o = (this.#options = normalizeOptions(input));
+    const o = normalizeOptions(input);
     this.logger = o.logger;
     this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey));
     this.#emitter = new TypedEmitter<CioEvents>((err, event) =>
@@ -188,6 +172,17 @@ export class ResilientClient implements CioClient {
         o.batch,
       );
     }
+    this.#fallback = new Fallback({
+      queue: this.#queue,
+      replayer: this.#replayer,
+      guard: this.#guard,
+      order: this.#order,
+      figures: this.#figures,
+      emitter: this.#emitter,
+      logger: this.logger,
+      redact: this.#redact,
+      atMostOnce: o.nonIdempotentDelivery === 'at-most-once',
+    });
   }
 
   identify(customerId: string | number, data?: CioData, options?: CallOptions): Promise<CioResult> {
@@ -415,7 +410,7 @@ export class ResilientClient implements CioClient {
       this.#pending.delete(promise);
       const error = new CioError('CLOSED', `the client closed while ${call.operation} was in flight; it may or may not have been delivered`, true, { maybeDelivered: true });
       answers.push(
-        this.#onFailure(call.operation, call.storeKey, error, 0, call.ctx).then(
+        this.#fallback.route(call.operation, call.storeKey, error, 0, call.ctx).then(
           (r) => {
             if (r.status === 'queued') kept++;
             call.settle(this.#finish({ ...call.base, ...r }, call.started));
@@ -517,7 +512,7 @@ export class ResilientClient implements CioClient {
     operation: string,
     storeKey: string | undefined,
     send: () => Promise<BatchedOutcome>,
-    ctx: GuardContext,
+    ctx: CallFacts,
   ): Promise<CioResult> {
     const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
@@ -573,7 +568,7 @@ export class ResilientClient implements CioClient {
     return this.#finish(result, started);
   }
 
-  /** What a send's outcome makes of a call: `sent`, or what {@link #onFailure} decides. Never throws or rejects. */
+  /** What a send's outcome makes of a call: `sent`, or what `Fallback.route` decides. Never throws or rejects. */
   #settled(call: InFlight, outcome: BatchedOutcome): CioResult | Promise<CioResult> {
     const { operation, ctx, base, started } = call;
     if (call.abandoned) return { ...base, status: 'failed', attempts: outcome.attempts }; // close() answered already; nobody sees this
@@ -587,7 +582,7 @@ export class ResilientClient implements CioClient {
         if (ctx.keepValue && 'value' in outcome) sent.value = outcome.value;
         return this.#finish(sent, started);
       }
-      return this.#onFailure(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
+      return this.#fallback.route(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
         (result) => this.#finish({ ...base, ...result }, started),
         (err: unknown) => this.#crashed(base, started, err),
       );
@@ -610,114 +605,6 @@ export class ResilientClient implements CioClient {
       error = new CioError('UNKNOWN', text, false);
     }
     return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
-  }
-
-  async #onFailure(
-    operation: string,
-    storeKey: string | undefined,
-    error: CioError,
-    attempts: number,
-    ctx: GuardContext,
-  ): Promise<Pick<CioResult, 'status' | 'attempts' | 'error' | 'maybeQueued'>> {
-    const release = (): Promise<void> => this.#guard.release(storeKey);
-    let entry: QueueEntry | undefined;
-    try {
-      entry = ctx.storable && this.#queue ? this.#entry(operation, ctx.reportedKey, ctx.storable, ctx.eventId, error, ctx.madeAt ?? Date.now()) : undefined;
-    } catch {
-      // Arguments that cannot be stored as JSON (a custom operation's) cannot be queued.
-      entry = undefined;
-    }
-    const durable = this.#queue !== undefined && this.#queue.durable !== false;
-    const route = routeFailure(error, {
-      repeatable: ctx.repeatable,
-      atMostOnce: this.#options.nonIdempotentDelivery === 'at-most-once',
-      keepable: durable && entry !== undefined,
-    });
-    if (route === 'ambiguous') {
-      const amb = new CioError('AMBIGUOUS', `${operation} may or may not have been delivered (${error.message}); not retried, kept as a dead letter`, false, {
-        status: error.status,
-        maybeDelivered: true,
-      });
-      if (entry) await this.#deadLetter(entry, amb);
-      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: 'AMBIGUOUS' }, 'customerio-resilience: ambiguous failure');
-      return { status: 'failed', attempts, error: amb };
-    }
-    if (route === 'refused') {
-      await release();
-      const permanentAnswer = error.code === 'PERMANENT' || error.code === 'INVALID_INPUT';
-      if (entry && error.code === 'PERMANENT') await this.#deadLetter(entry, error);
-      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: error.code, status: error.status }, `customerio-resilience: ${operation} not delivered: ${error.message}`);
-      return { status: permanentAnswer ? 'rejected' : 'failed', attempts, error };
-    }
-    if (entry && this.#queue) {
-      let outcome: 'queued' | 'dropped';
-      try {
-        outcome = await this.#queue.push(entry);
-      } catch (err) {
-        const text = this.#redact(String(err)).slice(0, 300);
-        this.logger.error({ operation, err: text }, 'customerio-resilience: the queue store failed');
-        if ((err as { maybeQueued?: unknown } | null)?.maybeQueued === true) {
-          // The write went out unconfirmed: it may be stored, and then it will be delivered, so
-          // the caller must not be told it failed (it would send it again).
-          this.#replayer?.kick();
-          const unsure = new CioError('QUEUE_UNAVAILABLE', `${operation} was not delivered now and the queue store did not confirm keeping it; it may be queued`, true);
-          return { status: 'queued', attempts, error: unsure, maybeQueued: true };
-        }
-        await release();
-        const refused = new CioError('QUEUE_UNAVAILABLE', `${operation} was not delivered (${error.code}) and the queue store could not keep it; nothing was stored`, true, { maybeDelivered: error.maybeDelivered });
-        return { status: 'failed', attempts, error: refused };
-      }
-      this.#bumpStats(outcome === 'queued' ? { depth: 1 } : { dropped: 1 });
-      if (outcome === 'queued') {
-        if (ctx.ordered) this.#order.countQueued(entry.personKey, 1);
-        this.#emitter.emit('queued', { operation, idempotencyKey: ctx.reportedKey, error });
-        this.#replayer?.kick();
-        return { status: 'queued', attempts, error };
-      }
-      await release();
-      this.#emitter.emit('dropped', { operation, idempotencyKey: ctx.reportedKey });
-      this.logger.warn({ operation, idempotencyKey: ctx.reportedKey }, 'customerio-resilience: queue full, operation dropped');
-      return { status: 'dropped', attempts, error: new CioError('QUEUE_FULL', `${operation} was not delivered (${error.code}) and the queue is full; it was dropped`, false) };
-    }
-    await release();
-    return { status: 'failed', attempts, error };
-  }
-
-  #entry(operation: string, key: string, s: NonNullable<GuardContext['storable']>, eventId: string | undefined, error: CioError, madeAt: number): QueueEntry {
-    const spec = s.builtIn ? specOf(operation) : undefined;
-    const args = spec ? spec.stored(s.args, madeAt) : (JSON.parse(JSON.stringify(s.args)) as unknown[]);
-    return {
-      id: newEventId(),
-      operation,
-      args,
-      idempotencyKey: key,
-      personKey: s.personKey,
-      enqueuedAt: madeAt, // replays carry the time the app made the call, so a late one cannot overwrite newer data
-      attempts: 0,
-      ...(eventId ? { eventId } : {}),
-      lastError: `${error.code}: ${error.message}`.slice(0, 500),
-    };
-  }
-
-  async #deadLetter(entry: QueueEntry, error: CioError): Promise<void> {
-    try {
-      await this.#queue?.addDeadLetter(entry, `${error.code}: ${error.message}`.slice(0, 500));
-      this.#bumpStats({ deadLetters: 1 });
-      this.#emitter.emit('deadLettered', { operation: entry.operation, idempotencyKey: entry.idempotencyKey, error });
-    } catch (err) {
-      this.logger.error({ operation: entry.operation, err: this.#redact(String(err)) }, 'customerio-resilience: could not keep a dead letter');
-    }
-  }
-
-  /**
-   * Updates the queue figures at once (health() is read synchronously) and has the store's own
-   * figures read again in the background.
-   */
-  #bumpStats(change: { depth?: number; dropped?: number; deadLetters?: number }): void {
-    // While a read of the store's figures is under way it may or may not include this change (the
-    // store confirmed it before): adding it too could count it twice, so the read after it tells.
-    if (!this.#replayer?.refreshing) this.#figures.bump(change);
-    this.#replayer?.refreshSoon();
   }
 
   /** Reports retries as `retry` events (only when someone listens: it costs a subscription per call). */

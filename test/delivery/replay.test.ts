@@ -69,7 +69,7 @@ describe('queue replay: v2 batches, partial results, timestamps', () => {
     const before = h.emu.requests.length;
     const done = await cio.flush({ timeoutMs: 10_000 });
     expect(done).to.deep.equal({ delivered: 100, remaining: 0 });
-    const replayed = h.emu.requests.slice(before).filter((r) => r.status < 300);
+    const replayed = h.emu.requests.slice(before).filter((r) => (r.status ?? 0) < 300);
     // The half-open probe (one entry), then rounds of 50: one batch each, plus the 10 sends on their own route.
     expect(replayed.filter((r) => r.operation === 'batch')).to.have.length.at.most(3);
     expect(replayed.filter((r) => r.operation !== 'batch').map((r) => r.operation)).to.deep.equal(new Array(10).fill('sendEmail'));

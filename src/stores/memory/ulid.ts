@@ -27,9 +27,8 @@ export function packUlid(id: string, out: Uint32Array, at: number): boolean {
     const code = id.charCodeAt(i);
     if (code >= 128 || VALUE[code]! < 0) return false;
   }
-  // 3 bits from the first character, then 5 from each of the 25 others: 128 bits, shifted into
-  // `word` and stored each time 32 have gathered (`pending` of them wait in the low bits of `acc`).
-  let word = 0;
+  // 3 bits from the first character, then 5 from each of the 25 others: 128 bits, gathered in
+  // `acc` and stored each time 32 have gathered (`bits` of them wait in its low bits).
   let bits = 3;
   let acc = first - 48;
   let w = at;
