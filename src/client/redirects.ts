@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CioHttpError } from '../errors/CioError.js';
 
 /** Redirects followed per request before it is refused (browsers allow 20; Customer.io needs at most one). */
@@ -7,16 +6,24 @@ export const MAX_REDIRECTS = 5;
 /** What customerio-node's request layer passes from one hop to the next. */
 interface HopOptions {
   uri: string;
+  headers?: Record<string, unknown> | undefined;
   [key: string]: unknown;
 }
 
-/** The one request in flight on this async path: where it is and how many hops it took. */
+/** One request: where it is and how many hops it took. */
 interface Hops {
   uri: string | undefined;
   count: number;
 }
 
-const current = new AsyncLocalStorage<Hops>();
+/**
+ * The hops of each request, by its headers object: the SDK hands the same object to every hop of a
+ * request (a copy without `Authorization` once a hop leaves `*.customer.io`; that copy then starts
+ * its own count, so a loop is still cut, one hop later). Not an AsyncLocalStorage: one of those
+ * turns on Node.js's promise hooks for the whole process, ~2 µs per request of an Express app in
+ * the host benchmark's profile.
+ */
+const hopsOf = new WeakMap<object, Hops>();
 
 /** The SDK's request object, as far as this guard uses it (its `handler` and private `execute`). */
 interface SdkRequest {
@@ -39,11 +46,19 @@ export function guardRedirects(client: { request: unknown }): void {
     throw new TypeError('customerio-resilience: this customerio-node version has no request handler/execute to guard redirects on');
   }
   request.handler = function (this: SdkRequest, options: HopOptions, ...rest: unknown[]) {
-    return current.run({ uri: undefined, count: 0 }, () => handler.call(this, options, ...rest));
+    const headers = { ...options.headers };
+    hopsOf.set(headers, { uri: undefined, count: 0 });
+    return handler.call(this, { ...options, headers }, ...rest);
   };
   request.execute = function (this: SdkRequest, options: HopOptions) {
-    const hops = current.getStore();
-    if (hops === undefined) return execute.call(this, options);
+    const headers = options.headers;
+    if (headers === undefined) return execute.call(this, options);
+    let hops = hopsOf.get(headers);
+    if (hops === undefined) {
+      // A hop that left *.customer.io: the SDK dropped `Authorization` from a copy of the headers.
+      hops = { uri: undefined, count: 1 };
+      hopsOf.set(headers, hops);
+    }
     if (hops.uri !== undefined) {
       // A redirect: the SDK calls execute again with the Location it was given.
       if (++hops.count > MAX_REDIRECTS) {
