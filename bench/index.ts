@@ -1,18 +1,21 @@
-/** `npm run bench`: every benchmark, with medians over several runs and ratios against its baseline. */
+/**
+ * `npm run bench`: every benchmark, each figure as the median over rounds with its range and target;
+ * method and latest figures in bench/README.md.
+ */
 import { benchClientOverhead } from './clientOverhead.js';
 import { benchDrain } from './drain.js';
 import { benchHostOverhead } from './hostOverhead.js';
 import { benchMemory } from './memory.js';
 import { benchSqliteEnqueue } from './sqliteEnqueue.js';
-import { load, machine } from './stats.js';
+import { load, machine, type Check } from './stats.js';
 
 console.log(`customerio-resilience benchmarks — ${machine()}; load average ${load()}`);
 const started = performance.now();
-const results: Array<[string, boolean, number]> = [];
-async function run(name: string, bench: () => Promise<boolean>): Promise<void> {
+const results: Array<[string, Check[], number]> = [];
+async function run(name: string, bench: () => Promise<Check[]>): Promise<void> {
   const t = performance.now();
-  const ok = await bench();
-  results.push([name, ok, (performance.now() - t) / 1000]);
+  const checks = await bench();
+  results.push([name, checks, (performance.now() - t) / 1000]);
 }
 
 // Memory first, while the heap holds nothing else.
@@ -23,4 +26,8 @@ await run('host overhead (Express, healthy and hanging)', () => benchHostOverhea
 await run('durable enqueue into sqliteQueue', () => benchSqliteEnqueue());
 
 console.log(`\nSummary (${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${load()})`);
-for (const [name, ok, seconds] of results) console.log(`  ${ok ? 'ok  ' : 'MISS'}  ${name} (${seconds.toFixed(0)} s)`);
+for (const [name, checks, seconds] of results) {
+  console.log(`  ${name} (${seconds.toFixed(0)} s)`);
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const c of checks) console.log(`    ${c.ok ? 'ok  ' : 'MISS'}  ${c.name.padEnd(width)}  ${c.text}`);
+}
