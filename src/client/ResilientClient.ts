@@ -408,6 +408,7 @@ export class ResilientClient implements CioClient {
       }
       call.abandoned = true;
       this.#pending.delete(promise);
+      this.#alive.release();
       const error = new CioError('CLOSED', `the client closed while ${call.operation} was in flight; it may or may not have been delivered`, true, { maybeDelivered: true });
       answers.push(
         this.#fallback.route(call.operation, call.storeKey, error, 0, call.ctx).then(
@@ -449,18 +450,14 @@ export class ResilientClient implements CioClient {
         keepValue: true,
       },
     );
-    return this.#alive.during(result) as Promise<RunResult<T>>;
+    return result as Promise<RunResult<T>>;
   }
 
   /**
    * One Customer.io operation, end to end: the internal entry point of every operation method and of
    * the request scope. Never rejects, never throws.
    */
-  submit(call: Submission): Promise<CioResult> {
-    return this.#alive.during(this.#submit(call));
-  }
-
-  #submit({ operation, args, idempotencyKey, batch }: Submission): Promise<CioResult> {
+  submit({ operation, args, idempotencyKey, batch }: Submission): Promise<CioResult> {
     try {
       const spec = OPERATIONS[operation] as OperationSpec;
       const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
@@ -546,11 +543,13 @@ export class ResilientClient implements CioClient {
     const { promise: result, resolve } = Promise.withResolvers<CioResult>();
     call.settle = resolve;
     void work.then((r) => {
-      this.#pending.delete(result);
+      if (this.#pending.delete(result)) this.#alive.release();
       if (!call.abandoned) resolve(r);
     });
     if (storeKey !== undefined) this.#guard.track(storeKey, result);
+    // A call under way holds the process open (an answered one needs no event loop).
     this.#pending.set(result, call);
+    this.#alive.hold();
     return result;
   }
 

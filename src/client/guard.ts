@@ -16,6 +16,9 @@ export function callerStoreKey(operation: string, key: string): string {
   return `${operation}:key:${boundedKey(key)}`;
 }
 
+/** The keys of a call without one. */
+const NO_KEY = Object.freeze({ reportedKey: '', storeKey: undefined });
+
 /** How long keys are kept. */
 export interface GuardSettings {
   /** A caller's key. */
@@ -54,7 +57,7 @@ export class IdempotencyGuard {
       const key = deriveIdempotencyKey(operation, args);
       return { reportedKey: key, storeKey: key };
     }
-    return { reportedKey: '', storeKey: undefined };
+    return NO_KEY;
   }
 
   /** The call under way with this key, if any. */

@@ -14,12 +14,18 @@ export class KeepAlive {
 
   /** Holds the event loop until `work` settles; returns `work`. */
   during<T>(work: Promise<T>): Promise<T> {
-    if (this.#pending++ === 0) (this.#handle ??= setInterval(noop, LONGEST)).ref();
-    work.then(this.#release, this.#release);
+    this.hold();
+    work.then(this.release, this.release);
     return work;
   }
 
-  readonly #release = (): void => {
+  /** Holds the event loop until a matching {@link release}. */
+  hold(): void {
+    if (this.#pending++ === 0) (this.#handle ??= setInterval(noop, LONGEST)).ref();
+  }
+
+  /** Ends one {@link hold}. */
+  readonly release = (): void => {
     if (--this.#pending === 0) this.#handle?.unref();
   };
 

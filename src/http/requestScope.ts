@@ -5,7 +5,7 @@ import { ResilientClient, type Submission } from '../client/ResilientClient.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
 import type { CallOptions, CioData, CioEventData, CioResult, IdentifierType, OperationName, TransactionalRequest } from '../operations/types.js';
-import { onResponseDone, responseOver } from './onResponseDone.js';
+import { responseOver } from './responseOver.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
 import { snapshotArgs } from './snapshot.js';
 import type { DeferredCall, DeferredResult, ScopedCioClient } from './ScopedCioClient.js';
@@ -271,8 +271,9 @@ export class RequestScopedClient implements ScopedCioClient {
         return deferredCall(withDelivered(delivered), delivered);
       }
       if (!this.#listening && this.#res !== undefined) {
-        // The first held call of the request listens for the end of the response.
-        onResponseDone(this.#res, RequestScopedClient.release, this);
+        // The first held call of the request listens for the end of the response ('close' comes
+        // for every response: right after 'finish', or when its connection closed first).
+        this.#res.on('close', () => this.#release());
         this.#listening = true;
       }
       const { promise: delivered, resolve } = Promise.withResolvers<CioResult>();
