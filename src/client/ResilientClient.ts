@@ -519,33 +519,32 @@ export class ResilientClient implements CioClient {
       if (running) return running.then((first) => this.#joined(base, first, started));
     }
     const reserved = storeKey === undefined ? true : this.#guard.reserve(operation, storeKey, ctx.explicitKey);
-    const call: InFlight = { operation, storeKey, ctx, base, started, settle: undefined!, routing: false, abandoned: false };
-    let work: Promise<CioResult>;
-    if (typeof reserved === 'boolean') {
+    if (reserved === false) return Promise.resolve(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
+    // The caller's promise: the call's outcome, or what close() decides at its deadline.
+    const { promise: result, resolve } = Promise.withResolvers<CioResult>();
+    const call: InFlight = { operation, storeKey, ctx, base, started, settle: resolve, routing: false, abandoned: false };
+    const done = (r: CioResult): void => {
+      if (this.#pending.delete(result)) this.#alive.release();
+      if (!call.abandoned) resolve(r);
+    };
+    const crashed = (err: unknown): void => done(this.#crashed(base, started, err));
+    const settled = (outcome: BatchedOutcome): void => {
+      const r = this.#settled(call, outcome); // a result, or a promise of one while a failure is routed
+      if (r instanceof Promise) void r.then(done);
+      else done(r);
+    };
+    if (reserved === true) {
       // A store that answers at once (the in-memory one), or none: straight to `send`.
-      if (!reserved) return Promise.resolve(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
-      let sending: Promise<BatchedOutcome>;
       try {
-        sending = send();
+        send().then(settled, crashed);
       } catch (err) {
         return Promise.resolve(this.#crashed(base, started, err));
       }
-      work = sending.then(
-        (outcome) => this.#settled(call, outcome),
-        (err: unknown) => this.#crashed(base, started, err),
-      );
     } else {
-      work = reserved
-        .then((fresh) => (fresh ? send().then((outcome) => this.#settled(call, outcome)) : this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started)))
-        .catch((err: unknown) => this.#crashed(base, started, err));
+      reserved
+        .then((fresh) => (fresh ? send().then(settled) : done(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started))))
+        .catch(crashed);
     }
-    // The caller's promise: the call's outcome, or what close() decides at its deadline.
-    const { promise: result, resolve } = Promise.withResolvers<CioResult>();
-    call.settle = resolve;
-    void work.then((r) => {
-      if (this.#pending.delete(result)) this.#alive.release();
-      if (!call.abandoned) resolve(r);
-    });
     if (storeKey !== undefined) this.#guard.track(storeKey, result);
     // A call under way holds the process open (an answered one needs no event loop).
     this.#pending.set(result, call);

@@ -79,7 +79,7 @@ export class RequestScopedClient implements ScopedCioClient {
   readonly #res: ServerResponse | undefined;
   #released = false;
   #listening = false;
-  #held: Array<{ call: Submission; settle: (result: Promise<CioResult>) => void }> | undefined = undefined;
+  #held: Array<{ call: Submission; settle: (result: CioResult) => void }> | undefined = undefined;
   /** Under a header scope: how many calls of each content this request has made. */
   #seen: Map<string, number> | undefined = undefined;
 
@@ -204,7 +204,7 @@ export class RequestScopedClient implements ScopedCioClient {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    for (const h of held) h.settle(this.#submit(h.call));
+    for (const h of held) void this.#submit(h.call).then(h.settle);
   }
 
   #log(operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void {
