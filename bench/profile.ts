@@ -187,14 +187,7 @@ export function selfTime(profile: CpuProfile, windows: readonly Window[]): SelfT
     const { url, functionName, lineNumber } = node.callFrame;
     return `${shortFile(url)}:${lineNumber + 1} ${functionName === '' ? '(anonymous)' : functionName}`;
   };
-  const out: SelfTime = {
-    total: 0,
-    byCategory: { own: 0, sdk: 0, deps: 0, bench: 0, node: 0, gc: 0, program: 0, idle: 0 },
-    byFunction: new Map(),
-    byFile: new Map(),
-    nodeFromOwn: new Map(),
-    others: new Map(),
-  };
+  const out = emptySelfTime();
   let t = profile.startTime;
   const n = profile.samples.length;
   for (let i = 0; i < n; i++) {
@@ -225,6 +218,18 @@ export function selfTime(profile: CpuProfile, windows: readonly Window[]): SelfT
   return out;
 }
 
+/** A self time with nothing counted yet. */
+function emptySelfTime(): SelfTime {
+  return {
+    total: 0,
+    byCategory: { own: 0, sdk: 0, deps: 0, bench: 0, node: 0, gc: 0, program: 0, idle: 0 },
+    byFunction: new Map(),
+    byFile: new Map(),
+    nodeFromOwn: new Map(),
+    others: new Map(),
+  };
+}
+
 /** Self time of Node.js internals called by own code (see {@link SelfTime.nodeFromOwn}), µs. */
 export function nodeFromOwnTotal(s: SelfTime): number {
   let sum = 0;
@@ -234,14 +239,7 @@ export function nodeFromOwnTotal(s: SelfTime): number {
 
 /** Adds self times up (several runs of one kind). */
 export function addSelfTimes(times: readonly SelfTime[]): SelfTime {
-  const sum: SelfTime = {
-    total: 0,
-    byCategory: { own: 0, sdk: 0, deps: 0, bench: 0, node: 0, gc: 0, program: 0, idle: 0 },
-    byFunction: new Map(),
-    byFile: new Map(),
-    nodeFromOwn: new Map(),
-    others: new Map(),
-  };
+  const sum = emptySelfTime();
   for (const s of times) {
     sum.total += s.total;
     for (const [k, v] of Object.entries(s.byCategory) as Array<[Category, number]>) sum.byCategory[k] += v;

@@ -42,23 +42,15 @@
  * call gets the answer its v1 route gives). Pure functions: no I/O, no clock unless `madeAt` is absent.
  */
 
+import type { TrackOperationName } from './types.js';
+
 type Obj = Record<string, unknown>;
 
 /** The v2 batch operation of a v1 call's arguments, or `undefined` when it must go on its own route. */
 export type BatchForm = (args: readonly unknown[], madeAt: number | undefined) => Obj | undefined;
 
-/** Operations that have a Track v2 form. */
-export type BatchedOperation =
-  | 'identify'
-  | 'track'
-  | 'trackAnonymous'
-  | 'trackPageView'
-  | 'destroy'
-  | 'suppress'
-  | 'unsuppress'
-  | 'addDevice'
-  | 'deleteDevice'
-  | 'mergeCustomers';
+/** Operations that have a Track v2 form: every Track operation. */
+export type BatchedOperation = TrackOperationName;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
