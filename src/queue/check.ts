@@ -1,9 +1,7 @@
-/** Shows a value in an error message: strings quoted, everything else as `String()` gives it. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
-}
+import { describeOption } from '../internal/describe.js';
+
+/** Shows a value in an error message (a short string quoted, anything else by its kind). */
+export const show = describeOption;
 
 /**
  * Checks a whole number option: `TypeError` when it is not a number, `RangeError` when it is not
