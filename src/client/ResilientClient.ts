@@ -14,7 +14,14 @@ import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
 import { describeType } from '../internal/describe.js';
-import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
+import type {
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+} from 'customerio-node';
 import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { IdempotencyGuard, callerStoreKey, checkCallerKey } from './guard.js';
@@ -237,6 +244,22 @@ export class ResilientClient implements CioClient {
 
   sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult> {
     return this.#call('sendPush', [request], options);
+  }
+
+  sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): Promise<CioResult> {
+    return this.#call('sendSMS', [request], options);
+  }
+
+  sendWhatsApp(request: TransactionalRequest<SendWhatsAppRequest>, options?: CallOptions): Promise<CioResult> {
+    return this.#call('sendWhatsApp', [request], options);
+  }
+
+  sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): Promise<CioResult> {
+    return this.#call('sendInboxMessage', [request], options);
+  }
+
+  sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): Promise<CioResult> {
+    return this.#call('sendInApp', [request], options);
   }
 
   triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult> {

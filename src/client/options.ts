@@ -31,7 +31,7 @@ export interface CioClientOptions {
   siteId?: string;
   /** Track API key. @default process.env.CUSTOMERIO_TRACK_API_KEY */
   apiKey?: string;
-  /** App API key, for sendEmail, sendPush and triggerBroadcast. @default process.env.CUSTOMERIO_APP_API_KEY */
+  /** App API key, for the transactional sends and triggerBroadcast. @default process.env.CUSTOMERIO_APP_API_KEY */
   appApiKey?: string;
   /** Data centre. @default process.env.CUSTOMERIO_REGION, else 'us' */
   region?: 'us' | 'eu';
@@ -54,7 +54,7 @@ export interface CioClientOptions {
   /** pino-compatible logger. @default warnings and errors to stderr */
   logger?: CioLogger;
   /**
-   * Delivery guarantee for operations Customer.io cannot de-duplicate (sendEmail, sendPush,
+   * Delivery guarantee for operations Customer.io cannot de-duplicate (the transactional sends,
    * triggerBroadcast, mergeCustomers). `'at-most-once'` never repeats one that may have taken
    * effect (it becomes a dead letter with code `AMBIGUOUS`); `'at-least-once'` retries it.
    * @default 'at-most-once'

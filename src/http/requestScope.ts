@@ -1,5 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
+import type {
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+} from 'customerio-node';
 import type { CioClient } from '../client/CioClient.js';
 import { ResilientClient, type Submission } from '../client/ResilientClient.js';
 import { CioError } from '../errors/CioError.js';
@@ -159,6 +166,22 @@ export class RequestScopedClient implements ScopedCioClient {
 
   sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): DeferredCall {
     return this.#call('sendPush', [request], options);
+  }
+
+  sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendSMS', [request], options);
+  }
+
+  sendWhatsApp(request: TransactionalRequest<SendWhatsAppRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendWhatsApp', [request], options);
+  }
+
+  sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendInboxMessage', [request], options);
+  }
+
+  sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): DeferredCall {
+    return this.#call('sendInApp', [request], options);
   }
 
   triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): DeferredCall {

@@ -4,7 +4,6 @@
  * an operation is adding its name to `types.ts` (with its signature) and its entry here: the
  * compiler then checks the entry against the signature (`params` has one name per argument).
  */
-import { SendEmailRequest, SendPushRequest } from 'customerio-node';
 import { checkEvent } from '../validation/checkEvent.js';
 import { checkId } from '../validation/checkId.js';
 import {
@@ -18,14 +17,29 @@ import {
 } from '../validation/checkOperationFields.js';
 import { checkOptionalRecord } from '../validation/checkRecord.js';
 import { checkRequiredString } from '../validation/checkString.js';
-import { checkTransactional } from '../validation/checkTransactional.js';
+import { checkTransactional, type TransactionalKind } from '../validation/checkTransactional.js';
 import { isRecord } from '../validation/isRecord.js';
 import { BATCH_FORMS } from './batchForms.js';
 import type { OperationSpec, OperationTable } from './spec.js';
-import { messageOf, recipientOf, requireApp, sendRequest } from './transactional.js';
+import {
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+  messageOf,
+  recipientOf,
+  requireApp,
+  sendRequest,
+} from './transactional.js';
+import type { APIClient } from 'customerio-node';
 import type { OperationName } from './types.js';
 
 type Obj = Record<string, unknown>;
+
+/** The App API's transactional sends. */
+type TransactionalName = 'sendEmail' | 'sendPush' | 'sendSMS' | 'sendWhatsApp' | 'sendInboxMessage' | 'sendInApp';
 
 const person = (args: readonly unknown[]): string => String(args[0] ?? '');
 const nobody = (): string => '';
@@ -64,6 +78,23 @@ const eventIdOfData = (args: readonly unknown[]): unknown => (isRecord(args[1]) 
 /** An upsert or delete of one person on the Track API. */
 function personUpdate<N extends OperationName>(spec: Pick<OperationSpec<N>, 'params' | 'check' | 'invoke'> & Partial<OperationSpec<N>>): OperationSpec<N> {
   return { api: 'track', repeatable: true, ordered: true, personKey: person, stored: trimmed, ...spec };
+}
+
+/**
+ * A transactional send on the App API: the SDK's request object or its plain options, stored as its
+ * message. Customer.io cannot de-duplicate it, so it is not repeatable: at-most-once by default.
+ */
+function transactional(kind: TransactionalKind, send: (app: APIClient, request: unknown) => Promise<unknown>): OperationSpec<TransactionalName> {
+  return {
+    api: 'app',
+    repeatable: false,
+    ordered: false,
+    params: ['request'],
+    check: (op, a) => checkTransactional(op, a[0], kind),
+    personKey: (a) => recipientOf(a[0]),
+    stored: (a) => [messageOf(a[0])],
+    invoke: (sdk, a) => send(requireApp(sdk), a[0]),
+  };
 }
 
 /** Every operation the client offers, keyed by name. */
@@ -168,22 +199,12 @@ export const OPERATIONS: OperationTable = {
     personKey: (a) => String(a[1] ?? ''),
     invoke: (sdk, a) => sdk.track.mergeCustomers(a[0] as never, a[1] as string, a[2] as never, a[3] as string),
   }),
-  sendEmail: {
-    api: 'app', repeatable: false, ordered: false,
-    params: ['request'],
-    check: (op, a) => checkTransactional(op, a[0], 'email'),
-    personKey: (a) => recipientOf(a[0]),
-    stored: (a) => [messageOf(a[0])],
-    invoke: (sdk, a) => requireApp(sdk).sendEmail(sendRequest(SendEmailRequest, a[0])),
-  },
-  sendPush: {
-    api: 'app', repeatable: false, ordered: false,
-    params: ['request'],
-    check: (op, a) => checkTransactional(op, a[0], 'push'),
-    personKey: (a) => recipientOf(a[0]),
-    stored: (a) => [messageOf(a[0])],
-    invoke: (sdk, a) => requireApp(sdk).sendPush(sendRequest(SendPushRequest, a[0])),
-  },
+  sendEmail: transactional('email', (app, request) => app.sendEmail(sendRequest(SendEmailRequest, request))),
+  sendPush: transactional('push', (app, request) => app.sendPush(sendRequest(SendPushRequest, request))),
+  sendSMS: transactional('sms', (app, request) => app.sendSMS(sendRequest(SendSMSRequest, request))),
+  sendWhatsApp: transactional('whatsapp', (app, request) => app.sendWhatsApp(sendRequest(SendWhatsAppRequest, request))),
+  sendInboxMessage: transactional('inbox', (app, request) => app.sendInboxMessage(sendRequest(SendInboxMessageRequest, request))),
+  sendInApp: transactional('in_app', (app, request) => app.sendInApp(sendRequest(SendInAppRequest, request))),
   triggerBroadcast: {
     api: 'app', repeatable: false, ordered: false, personKey: nobody,
     params: ['broadcastId', 'data', 'recipients'],

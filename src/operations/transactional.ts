@@ -1,4 +1,12 @@
-import { APIClient, SendEmailRequest, SendPushRequest } from 'customerio-node';
+import {
+  APIClient,
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+} from 'customerio-node';
 import { isRecord } from '../validation/isRecord.js';
 import type { SdkClients } from './spec.js';
 
@@ -25,10 +33,10 @@ export function messageOf(request: unknown): Obj {
 }
 
 /** The SDK request object of a transactional send: the one given, or one built from its message. */
-export function sendRequest<T extends SendEmailRequest | SendPushRequest>(Ctor: new (opts: never) => T, request: unknown): T {
+export function sendRequest<T extends { message: unknown }>(Ctor: new (opts: never) => T, request: unknown): T {
   if (request instanceof Ctor) return request;
   const message = messageOf(request);
-  const built = new Ctor({ to: message['to'], identifiers: message['identifiers'] } as never);
+  const built = new Ctor({ to: message['to'], identifiers: message['identifiers'], transactional_message_id: message['transactional_message_id'] } as never);
   (built as { message: Obj }).message = { ...message };
   return built;
 }
@@ -40,4 +48,4 @@ export function recipientOf(request: unknown): string {
   return String(ids['id'] ?? ids['email'] ?? ids['cio_id'] ?? '');
 }
 
-export { SendEmailRequest, SendPushRequest };
+export { SendEmailRequest, SendInAppRequest, SendInboxMessageRequest, SendPushRequest, SendSMSRequest, SendWhatsAppRequest };

@@ -3,7 +3,14 @@
  * an optional last {@link CallOptions}) and what a call resolves to. The table in `table.ts` says how
  * the client treats each one.
  */
-import type { SendEmailRequest, SendPushRequest } from 'customerio-node';
+import type {
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+} from 'customerio-node';
 import type { CioError } from '../errors/CioError.js';
 import type { IdentifierType } from '../validation/checkIdentifiers.js';
 
@@ -21,7 +28,7 @@ export type TrackOperationName =
   | 'mergeCustomers';
 
 /** Operations of the App API (transactional sends and broadcasts) that this client wraps. */
-export type AppOperationName = 'sendEmail' | 'sendPush' | 'triggerBroadcast';
+export type AppOperationName = 'sendEmail' | 'sendPush' | 'sendSMS' | 'sendWhatsApp' | 'sendInboxMessage' | 'sendInApp' | 'triggerBroadcast';
 
 /** Every Customer.io operation the client offers. */
 export type OperationName = TrackOperationName | AppOperationName;
@@ -116,6 +123,10 @@ export interface CioOperations {
   ): Promise<CioResult>;
   sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult>;
   sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult>;
+  sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): Promise<CioResult>;
+  sendWhatsApp(request: TransactionalRequest<SendWhatsAppRequest>, options?: CallOptions): Promise<CioResult>;
+  sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): Promise<CioResult>;
+  sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): Promise<CioResult>;
   triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult>;
 }
 

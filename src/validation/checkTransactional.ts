@@ -8,16 +8,27 @@ import { invalid } from './invalid.js';
 import { isRecord, jsonProperty, type JsonRecord } from './isRecord.js';
 
 /** Which transactional send is being checked. */
-export type TransactionalKind = 'email' | 'push';
+export type TransactionalKind = 'email' | 'push' | 'sms' | 'whatsapp' | 'inbox' | 'in_app';
+
+/** The SDK's request class of each kind, for error messages. */
+const REQUEST_CLASS: Readonly<Record<TransactionalKind, string>> = {
+  email: 'SendEmailRequest',
+  push: 'SendPushRequest',
+  sms: 'SendSMSRequest',
+  whatsapp: 'SendWhatsAppRequest',
+  inbox: 'SendInboxMessageRequest',
+  in_app: 'SendInAppRequest',
+};
 
 /**
- * Checks the argument of `sendEmail` / `sendPush`: either the SDK's `SendEmailRequest` /
- * `SendPushRequest` (an object whose `message` is an object) or the plain options object such a request
- * is built from.
+ * Checks the argument of a transactional send (`sendEmail`, `sendPush`, `sendSMS`, `sendWhatsApp`,
+ * `sendInboxMessage`, `sendInApp`): either the SDK's request object (an object whose `message` is an
+ * object) or the plain options object such a request is built from.
  *
  * Both need valid {@link checkIdentifiers | identifiers}. An email also needs a recipient (`to`, or an
  * `email` identifier) and content: a `transactional_message_id`, or all of `body`, `subject` and `from`.
- * A push needs a `transactional_message_id` (the SDK's types require one even with `custom_payload`).
+ * Every other kind needs a `transactional_message_id` (the SDK's types require one, a push's even with
+ * `custom_payload`).
  */
 export function checkTransactional(
   operation: string,
@@ -26,7 +37,7 @@ export function checkTransactional(
   field = 'request',
 ): CioValidationError | null {
   if (!isRecord(request)) {
-    const expected = kind === 'email' ? 'SendEmailRequest' : 'SendPushRequest';
+    const expected = REQUEST_CLASS[kind];
     return invalid(operation, field, `${field} must be a ${expected} or its options object, got ${describeType(request)}`);
   }
   const inner = jsonProperty(request, 'message');
