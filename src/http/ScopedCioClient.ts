@@ -1,5 +1,5 @@
 import type { CioClient, CioOperations } from '../client/CioClient.js';
-import type { CioResult, OperationName } from '../client/types.js';
+import type { CioResult, DrainOptions, OperationName } from '../client/types.js';
 
 /**
  * What a request-scoped call resolves to. Before the response has finished this is a placeholder,
@@ -46,4 +46,11 @@ export interface ScopedCioClient extends ScopedOperations {
   readonly dispatched: boolean;
   /** The underlying client, for a call that must go out before the response (its promise waits for Customer.io). */
   readonly client: CioClient;
+  /**
+   * Hands the calls held so far to the client now and resolves their outcomes, in call order, once
+   * Customer.io answered them or they were queued (open batches go at once; the client's queue is
+   * replayed within `timeoutMs`). For a process that may freeze once the response is sent (AWS Lambda,
+   * Vercel, Cloud Functions): `await req.cio.flush()` before responding. Never changes the response.
+   */
+  flush(options?: DrainOptions): Promise<CioResult[]>;
 }

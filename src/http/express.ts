@@ -45,10 +45,10 @@ export type CioExpressHealthRouterOptions = CioHealthRouterOptions<Request>;
  */
 export function cioMiddleware(options: CioExpressMiddlewareOptions): CioExpressHandler {
   const o = normalizeMiddlewareOptions(options);
-  const { client, personId, idempotencyHeader } = o;
+  const { client, personId, idempotencyHeader, waitUntil } = o;
   return function cioRequestScope(req, res, next) {
     const scope = idempotencyHeader === undefined ? undefined : idempotencyScopeOf(req.headers[idempotencyHeader]);
-    req.cio = new RequestScopedClient(client, scope, personId, req, res);
+    req.cio = new RequestScopedClient(client, scope, personId, req, res, waitUntil);
     next();
   };
 }

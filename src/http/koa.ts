@@ -43,10 +43,10 @@ export type CioKoaHealthRouterOptions = CioHealthRouterOptions<CioKoaContext>;
  */
 export function cioMiddleware(options: CioKoaMiddlewareOptions): Middleware {
   const o = normalizeMiddlewareOptions(options);
-  const { client, personId, idempotencyHeader } = o;
+  const { client, personId, idempotencyHeader, waitUntil } = o;
   return function cioRequestScope(ctx, next) {
     const scope = idempotencyHeader === undefined ? undefined : idempotencyScopeOf(ctx.req.headers[idempotencyHeader]);
-    ctx.cio = new RequestScopedClient(client, scope, personId, ctx, ctx.res);
+    ctx.cio = new RequestScopedClient(client, scope, personId, ctx, ctx.res, waitUntil);
     return next();
   };
 }

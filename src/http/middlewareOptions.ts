@@ -21,6 +21,14 @@ export interface CioMiddlewareOptions<Req> {
    * @default 'idempotency-key'
    */
   idempotencyHeader?: string | false;
+  /**
+   * The serverless platform's `waitUntil(promise)` (Vercel's `waitUntil` from `@vercel/functions`,
+   * Cloudflare's `ctx.waitUntil`, …): called once per request that makes a call, with a promise that
+   * settles when the request's calls were delivered after the response, so the platform keeps the
+   * function alive until then. Never rejects.
+   * @default undefined
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** Defaults of {@link CioMiddlewareOptions}. */
@@ -32,6 +40,7 @@ export interface NormalizedMiddlewareOptions<Req> {
   personId: ((req: Req) => string | undefined) | undefined;
   /** Lower-case header name, or `undefined` when header scoping is off. */
   idempotencyHeader: string | undefined;
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
@@ -51,9 +60,14 @@ export function normalizeMiddlewareOptions<Req>(options: CioMiddlewareOptions<Re
   if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
     throw new TypeError(`${where}: options.idempotencyHeader must be an HTTP header name or false, got ${describeOption(header)}`);
   }
+  const { waitUntil } = options;
+  if (waitUntil !== undefined && typeof waitUntil !== 'function') {
+    throw new TypeError(`${where}: options.waitUntil must be a function (promise) => void, got ${describeOption(waitUntil)}`);
+  }
   return {
     client: options.client,
     personId,
+    waitUntil,
     idempotencyHeader: header === false ? undefined : header.toLowerCase(),
   };
 }

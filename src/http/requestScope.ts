@@ -11,6 +11,7 @@ import type { CioClient } from '../client/CioClient.js';
 import { ResilientClient, type Submission } from '../client/ResilientClient.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
+import type { DrainOptions } from '../client/types.js';
 import type { CallOptions, CioData, CioEventData, CioResult, IdentifierType, OperationName, TransactionalRequest } from '../operations/types.js';
 import { responseOver } from './responseOver.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
@@ -87,6 +88,12 @@ export class RequestScopedClient implements ScopedCioClient {
   #released = false;
   #listening = false;
   #held: Array<{ call: Submission; settle: (result: CioResult) => void }> | undefined = undefined;
+  /** The outcomes of every call this scope made, for {@link flush} and `waitUntil` (made by the first call). */
+  #outcomes: Array<Promise<CioResult>> | undefined = undefined;
+  /** The platform's `waitUntil` (serverless), given the scope's delivery once it has calls. */
+  readonly #waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  /** Ends the `waitUntil` wait's first step: the held calls went to the client. */
+  #onRelease: (() => void) | undefined = undefined;
   /** Under a header scope: how many calls of each content this request has made. */
   #seen: Map<string, number> | undefined = undefined;
 
@@ -101,7 +108,9 @@ export class RequestScopedClient implements ScopedCioClient {
     hook: ((target: never) => unknown) | undefined,
     target: unknown,
     res: ServerResponse | undefined,
+    waitUntil?: (promise: Promise<unknown>) => void,
   ) {
+    this.#waitUntil = waitUntil;
     this.idempotencyScope = idempotencyScope;
     this.client = client;
     this.#hook = hook;
@@ -188,6 +197,19 @@ export class RequestScopedClient implements ScopedCioClient {
     return this.#call('triggerBroadcast', [broadcastId, data, recipients], options);
   }
 
+  /**
+   * Hands the calls held so far to the client now (not when the response has finished) and resolves
+   * their outcomes, in call order, once Customer.io answered them or they were queued; open batches go
+   * at once and the client's queue is replayed within `timeoutMs` (the client's `flush()`). For a
+   * process that may freeze once the response is sent (AWS Lambda, Vercel, Cloud Functions):
+   * `await req.cio.flush()` before responding. Later calls go to the client at once.
+   */
+  async flush(options: DrainOptions = {}): Promise<CioResult[]> {
+    this.#release();
+    const [, ...results] = await Promise.all([this.client.flush(options), ...(this.#outcomes ?? [])]);
+    return results;
+  }
+
   /** The person the request is about, from the middleware's `personId` hook; `undefined` without one. */
   get personId(): string | undefined {
     const hook = this.#hook as ((target?: unknown) => unknown) | undefined;
@@ -228,6 +250,7 @@ export class RequestScopedClient implements ScopedCioClient {
     if (held === undefined) return;
     this.#held = undefined;
     for (const h of held) void this.#submit(h.call).then(h.settle);
+    this.#onRelease?.();
   }
 
   #log(operation: string, err: unknown, what = 'a request-scoped call could not be dispatched'): void {
@@ -257,6 +280,28 @@ export class RequestScopedClient implements ScopedCioClient {
       return Promise.resolve(method.apply(client, [...call.args, options])).catch((err: unknown) => this.#failed(call.operation, key, err));
     } catch (err) {
       return Promise.resolve(this.#failed(call.operation, key, err));
+    }
+  }
+
+  /**
+   * Starts the list of the scope's outcomes with the first held call and, on a serverless platform,
+   * hands the platform a promise that settles once the held calls were delivered (after the response:
+   * their batch is sent at once, not after its window), so the function is not frozen before.
+   */
+  #track(first: Promise<CioResult>): void {
+    const outcomes = (this.#outcomes = [first]);
+    const waitUntil = this.#waitUntil;
+    if (waitUntil === undefined) return;
+    const { promise: released, resolve } = Promise.withResolvers<void>();
+    this.#onRelease = resolve;
+    const delivered = released.then(() => Promise.all([this.client.flush(), ...outcomes])).then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      waitUntil(delivered);
+    } catch (err) {
+      this.#log('waitUntil', err, 'the waitUntil hook threw; the calls are delivered as usual');
     }
   }
 
@@ -291,6 +336,7 @@ export class RequestScopedClient implements ScopedCioClient {
 
       if (this.#over()) {
         const delivered = this.#submit(call);
+        (this.#outcomes ??= []).push(delivered);
         return deferredCall(withDelivered(delivered), delivered);
       }
       if (!this.#listening && this.#res !== undefined) {
@@ -300,6 +346,8 @@ export class RequestScopedClient implements ScopedCioClient {
         this.#listening = true;
       }
       const { promise: delivered, resolve } = Promise.withResolvers<CioResult>();
+      if (this.#outcomes === undefined) this.#track(delivered);
+      else this.#outcomes.push(delivered);
       (this.#held ??= []).push({ call, settle: resolve });
       return deferredCall(new Placeholder(operation, idempotencyKey ?? '', delivered), delivered);
     } catch (err) {
