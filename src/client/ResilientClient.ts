@@ -135,7 +135,13 @@ export class ResilientClient implements CioClient {
       o.logger.warn({ event: String(event), err: this.#redact(String(err)) }, 'customerio-resilience: an event listener threw'),
     );
     const region = o.region === 'eu' ? RegionEU : RegionUS;
-    const sdkDefaults = { region, timeout: o.timeoutMs, retry: { maxRetries: 0 } };
+    const sdkDefaults = {
+      region,
+      timeout: o.timeoutMs,
+      retry: { maxRetries: 0 },
+      ...(o.dispatcher ? { dispatcher: o.dispatcher as never } : {}),
+      ...(o.headers ? { headers: o.headers } : {}),
+    };
     this.#sdk = {
       track: new TrackClient(o.siteId, o.apiKey, { ...sdkDefaults, ...(o.trackUrl ? { url: o.trackUrl } : {}) }),
       app: o.appApiKey ? new APIClient(o.appApiKey, { ...sdkDefaults, ...(o.appUrl ? { url: o.appUrl } : {}) }) : undefined,

@@ -39,6 +39,17 @@ export interface CioClientOptions {
   trackUrl?: string;
   /** App API base URL override, e.g. `http://127.0.0.1:PORT/v1`. */
   appUrl?: string;
+  /**
+   * An undici dispatcher for every request the client makes (an `Agent` for keep-alive or custom TLS,
+   * a `ProxyAgent` for an HTTP(S) proxy), handed to customerio-node and by it to `fetch`.
+   * @default Node.js's global dispatcher
+   */
+  dispatcher?: object;
+  /**
+   * Extra request headers for every request (a tracing header, a proxy's routing header). The
+   * SDK's own (`Authorization`, `Content-Type`, `User-Agent`) always win; values are never logged.
+   */
+  headers?: Record<string, string>;
   /** Time limit of one HTTP attempt. @default 5000 */
   timeoutMs?: number;
   /** Retry policy, or `false` for a single attempt. */
@@ -105,6 +116,8 @@ export interface NormalizedOptions extends PolicySettings {
   region: 'us' | 'eu';
   trackUrl: string | undefined;
   appUrl: string | undefined;
+  dispatcher: object | undefined;
+  headers: Record<string, string> | undefined;
   queue: QueueStore | false | undefined;
   idempotency: { ttlMs: number; contentKeys: boolean; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
   logger: CioLogger;
@@ -308,6 +321,8 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     region: regionRaw,
     trackUrl: url('trackUrl', input.trackUrl),
     appUrl: url('appUrl', input.appUrl),
+    dispatcher: dispatcherOf(input.dispatcher),
+    headers: headersOf(input.headers),
     timeoutMs: num('timeoutMs', input.timeoutMs, DEFAULTS.timeoutMs, { min: 1 }),
     retry,
     breaker,
@@ -319,4 +334,33 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     drain,
     batch,
   };
+}
+
+/** An undici `Dispatcher`: an object with a `dispatch` method. */
+function dispatcherOf(value: unknown): object | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as { dispatch?: unknown }).dispatch !== 'function') {
+    throw new TypeError(`createCioClient: dispatcher must be an undici Dispatcher (an Agent, a ProxyAgent …), got ${describe(value)}`);
+  }
+  return value;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+/** Headers the SDK sets itself: given here they would be overwritten, so they are refused. */
+const SDK_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'user-agent']);
+
+/** Extra headers: a record of header names to string values (a copy); values are never shown in errors. */
+function headersOf(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`createCioClient: headers must be an object of header names to strings, got ${describe(value)}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (!HEADER_NAME.test(name)) throw new TypeError(`createCioClient: headers: ${describe(name)} is not an HTTP header name`);
+    if (SDK_HEADERS.has(name.toLowerCase())) throw new RangeError(`createCioClient: headers.${name} is set by the SDK itself and cannot be given`);
+    if (typeof v !== 'string' || /[\r\n\0]/.test(v)) throw new TypeError(`createCioClient: headers.${name} must be a string without line breaks (its value is not shown)`);
+    out[name] = v;
+  }
+  return out;
 }

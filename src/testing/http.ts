@@ -62,15 +62,18 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 /** Write a reply unless the response is already gone. */
 function write(res: ServerResponse, status: number, contentType: string | null, text: string, extra: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string | number> = { ...extra, 'Content-Length': Buffer.byteLength(text) };
+  const headers: Record<string, string | number> = { ...extra };
+  // A 204 carries neither a body nor a Content-Length (RFC 9110 §8.6).
+  if (status !== 204) headers['Content-Length'] = Buffer.byteLength(text);
   if (contentType !== null) headers['Content-Type'] = contentType;
   res.writeHead(status, headers);
   res.end(text);
 }
 
-/** Send a JSON reply. */
+/** Send a JSON reply; a 204 (No Content) goes without a body, as HTTP requires. */
 export function sendJson(res: ServerResponse, reply: Reply): void {
-  write(res, reply.status, 'application/json; charset=utf-8', JSON.stringify(reply.body ?? {}), {});
+  if (reply.status === 204) write(res, 204, null, '', {});
+  else write(res, reply.status, 'application/json; charset=utf-8', JSON.stringify(reply.body ?? {}), {});
 }
 
 /** The HTML page of an `html` fault, like a proxy's error page. */

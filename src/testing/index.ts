@@ -15,10 +15,12 @@ export type {
   CioEmulatorOptions,
   DeliveredEvent,
   DeliveredEventKind,
+  DeliveryRecord,
   DeviceRecord,
   FaultHandle,
   FaultMatch,
   FaultSpec,
+  ObjectRecord,
   RecordedRequest,
   WaitOptions,
 } from './types.js';

@@ -16,9 +16,11 @@ import type {
   CioEmulatorEvents,
   CioEmulatorOptions,
   DeliveredEvent,
+  DeliveryRecord,
   DeviceRecord,
   FaultHandle,
   FaultSpec,
+  ObjectRecord,
   RecordedRequest,
   WaitOptions,
 } from './types.js';
@@ -113,6 +115,15 @@ class Emulator implements CioEmulator {
   }
   get devices(): ReadonlyMap<string, ReadonlyMap<string, DeviceRecord>> {
     return this.#state.devices;
+  }
+  get segments(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.#state.segments;
+  }
+  get objects(): ReadonlyMap<string, ObjectRecord> {
+    return this.#state.objects;
+  }
+  get deliveries(): ReadonlyMap<string, DeliveryRecord> {
+    return this.#state.deliveries;
   }
 
   fault(spec: FaultSpec): FaultHandle {
@@ -290,12 +301,13 @@ class Emulator implements CioEmulator {
   /** Normal handling: route, auth, body, then the route's handler. */
   #handle({ record, route, body, tooLarge }: Incoming): Reply {
     if (route.handler === null) return fail(404, `Not found: ${record.method} ${record.path}`);
-    if (record.auth !== 'ok') return fail(401, 'Unauthorized request');
+    if (record.auth !== 'ok' && !route.noAuth) return fail(401, 'Unauthorized request');
     if (tooLarge) return fail(413, `request body of ${record.bodyBytes} bytes is too large`);
     if (body === undefined) return fail(400, 'request body is not valid JSON');
     try {
       return route.handler({
         params: route.params,
+        query: record.query,
         body,
         bodyBytes: record.bodyBytes,
         requestSeq: record.seq,

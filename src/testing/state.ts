@@ -3,7 +3,9 @@ import type {
   AcceptedOperation,
   CioEmulatorEvents,
   DeliveredEvent,
+  DeliveryRecord,
   DeviceRecord,
+  ObjectRecord,
   RecordedRequest,
 } from './types.js';
 import { Waiters } from './waiters.js';
@@ -16,6 +18,20 @@ export type OperationInput = Omit<AcceptedOperation, 'seq' | 'at'>;
 
 /** An event to deliver, without the fields the state assigns. */
 export type EventInput = Omit<DeliveredEvent, 'seq' | 'at'>;
+
+/** A stored object, as the state changes it. */
+type MutableObjectRecord = Omit<ObjectRecord, 'attributes' | 'relationships'> & {
+  attributes: Record<string, unknown>;
+  readonly relationships: Map<string, Readonly<Record<string, unknown>>>;
+};
+
+/** A delivery, as the state changes it (metrics are appended). */
+type MutableDeliveryRecord = Omit<DeliveryRecord, 'metrics'> & { readonly metrics: string[] };
+
+/** Key of an object in {@link EmulatorState.objects}: `<object_type_id>:<object_id>`. */
+export function objectKey(typeId: string, objectId: string): string {
+  return `${typeId}:${objectId}`;
+}
 
 /**
  * Everything the emulator remembers: the request log, delivered events, accepted operations, and a
@@ -39,6 +55,12 @@ export class EmulatorState {
   readonly suppressed = new Set<string>();
   /** Devices by person key, then token. */
   readonly devices = new Map<string, Map<string, DeviceRecord>>();
+  /** Manual segment members (person keys) by segment id. */
+  readonly segments = new Map<string, Set<string>>();
+  /** Objects by {@link objectKey}. */
+  readonly objects = new Map<string, MutableObjectRecord>();
+  /** Transactional deliveries by delivery id. */
+  readonly deliveries = new Map<string, MutableDeliveryRecord>();
   /** Events ignored as ULID duplicates. */
   duplicates = 0;
 
@@ -121,11 +143,13 @@ export class EmulatorState {
     this.#attributeTimes.set(person, times);
   }
 
-  /** Delete a person, their attribute times and devices. */
+  /** Delete a person, their attribute times, devices, segment memberships and object relationships. */
   destroy(person: string): void {
     this.people.delete(person);
     this.#attributeTimes.delete(person);
     this.devices.delete(person);
+    for (const members of this.segments.values()) members.delete(person);
+    for (const object of this.objects.values()) object.relationships.delete(person);
   }
 
   /** Suppress (and delete) a person. */
@@ -164,7 +188,75 @@ export class EmulatorState {
     }
     const fromDevices = this.devices.get(secondary);
     for (const device of fromDevices?.values() ?? []) this.addDevice(primary, device);
+    for (const members of this.segments.values()) if (members.has(secondary)) members.add(primary);
+    for (const object of this.objects.values()) {
+      const attrs = object.relationships.get(secondary);
+      if (attrs !== undefined && !object.relationships.has(primary)) object.relationships.set(primary, attrs);
+    }
     this.destroy(secondary);
+  }
+
+  /** Add people to a manual segment (Customer.io's segment must exist; the emulator's appears on first use). */
+  addToSegment(segment: string, people: readonly string[]): void {
+    const members = this.segments.get(segment) ?? new Set<string>();
+    for (const person of people) members.add(person);
+    this.segments.set(segment, members);
+  }
+
+  /** Remove people from a manual segment. The segment stays, possibly empty. */
+  removeFromSegment(segment: string, people: readonly string[]): void {
+    const members = this.segments.get(segment) ?? new Set<string>();
+    for (const person of people) members.delete(person);
+    this.segments.set(segment, members);
+  }
+
+  /** The object, created (without attributes or relationships) when new. */
+  #object(typeId: string, objectId: string): MutableObjectRecord {
+    const key = objectKey(typeId, objectId);
+    let object = this.objects.get(key);
+    if (object === undefined) {
+      object = { typeId, objectId, attributes: {}, relationships: new Map() };
+      this.objects.set(key, object);
+    }
+    return object;
+  }
+
+  /** Create or update an object: attributes merge, and `null` or `''` removes one (as Customer.io documents). */
+  identifyObject(typeId: string, objectId: string, attributes: Record<string, unknown>): void {
+    const object = this.#object(typeId, objectId);
+    const next = { ...object.attributes };
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === null || value === '') delete next[name];
+      else next[name] = value;
+    }
+    object.attributes = next;
+  }
+
+  /** Delete an object and its relationships. */
+  deleteObject(typeId: string, objectId: string): void {
+    this.objects.delete(objectKey(typeId, objectId));
+  }
+
+  /** Relate a person to an object (creating the object when new); replaces the relationship's attributes. */
+  relate(typeId: string, objectId: string, person: string, attributes: Record<string, unknown>): void {
+    this.#object(typeId, objectId).relationships.set(person, Object.freeze({ ...attributes }));
+  }
+
+  /** Remove a person's relationship to an object. */
+  unrelate(typeId: string, objectId: string, person: string): void {
+    this.objects.get(objectKey(typeId, objectId))?.relationships.delete(person);
+  }
+
+  /** Remember a delivery a transactional send answered with. */
+  addDelivery(delivery: Omit<DeliveryRecord, 'metrics'>): void {
+    this.deliveries.set(delivery.id, { ...delivery, metrics: [] });
+  }
+
+  /** Append a reported metric to a known delivery; `undefined` when the id is not one the emulator issued. */
+  addMetric(deliveryId: string, metric: string): DeliveryRecord | undefined {
+    const delivery = this.deliveries.get(deliveryId);
+    delivery?.metrics.push(metric);
+    return delivery;
   }
 
   /** Forget everything (the request counter restarts at 1). */
@@ -175,6 +267,9 @@ export class EmulatorState {
     this.people.clear();
     this.suppressed.clear();
     this.devices.clear();
+    this.segments.clear();
+    this.objects.clear();
+    this.deliveries.clear();
     this.duplicates = 0;
     this.#seenEventIds.clear();
     this.#attributeTimes.clear();

@@ -49,7 +49,10 @@ export interface RecordedRequest {
   /**
    * The SDK operation the route stands for: `identify`, `destroy`, `track`, `trackPageView`,
    * `trackAnonymous`, `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`,
-   * `getAccountRegion`, `batch`, `entity`, `sendEmail`, `sendPush`, `triggerBroadcast`; `null` for an unknown route.
+   * `getAccountRegion`, `trackPush`, `reportMetric`, `addCustomersToSegment`,
+   * `removeCustomersFromSegment`, `submitForm`, `unsubscribe`, `batch`, `entity`, `sendEmail`,
+   * `sendPush`, `sendSMS`, `sendWhatsApp`, `sendInboxMessage`, `sendInApp`, `triggerBroadcast`;
+   * `null` for an unknown route.
    */
   readonly operation: string | null;
   /** Status answered, or `null` when no answer was (yet) sent: a hang, a reset (also after `applyThen`), or a pending delay. */
@@ -107,10 +110,13 @@ export interface AcceptedOperation {
   readonly source: 'v1' | 'v2' | 'app';
   /**
    * SDK-style operation name: `identify`, `destroy`, `track`, `trackAnonymous`, `trackPageView`,
-   * `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`, `sendEmail`,
-   * `sendPush`, `triggerBroadcast`; a v2 person item is recorded under the name its v1 route records
+   * `suppress`, `unsuppress`, `addDevice`, `deleteDevice`, `mergeCustomers`, `trackPush`,
+   * `reportMetric`, `addCustomersToSegment`, `removeCustomersFromSegment`, `submitForm`,
+   * `unsubscribe`, `sendEmail`, `sendPush`, `sendSMS`, `sendWhatsApp`, `sendInboxMessage`,
+   * `sendInApp`, `triggerBroadcast`; a v2 person item is recorded under the name its v1 route records
    * (a screen view as `track`, any anonymous event as `trackAnonymous`), v2's relationship actions as
-   * `addRelationships` / `deleteRelationships`; for a v2 item of another `type`, `'<type>:<action>'`.
+   * `addRelationships` / `deleteRelationships`; for a v2 item of another `type`, `'<type>:<action>'`
+   * (`object:identify`, `object:delete`, `object:add_relationships`, ...).
    */
   readonly operation: string;
   /** The v2 `action` of a batch/entity item, `null` for v1 and App operations. */
@@ -123,6 +129,43 @@ export interface AcceptedOperation {
   readonly duplicate: boolean;
   /** The operation's JSON (request body for v1/App, the item for v2). */
   readonly payload: unknown;
+}
+
+/**
+ * A custom object (Track v2 `type: "object"`), kept by `entity` / `batch` operations. The emulator
+ * assigns no `cio_object_id`: an operation naming an object only by `cio_object_id` is validated and
+ * recorded but changes no stored object.
+ */
+export interface ObjectRecord {
+  /** `identifiers.object_type_id` (a string-formatted integer, `"1"` for the first type). */
+  readonly typeId: string;
+  /** `identifiers.object_id`. */
+  readonly objectId: string;
+  /** Attributes merged across `identify` operations; `null` or `""` removes one. `{}` when none. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /**
+   * Related people by person key (id, email or `cio_<cio_id>`), with the relationship's attributes
+   * (`{}` when none). Changed from either side: the object's `add_relationships` /
+   * `delete_relationships` / `identify` with `cio_relationships`, or the person's. Relating a person
+   * to an object not yet identified creates the object without attributes.
+   */
+  readonly relationships: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+}
+
+/** A message the emulator answered a transactional send with, by its `delivery_id`. */
+export interface DeliveryRecord {
+  /** The `delivery_id` answered. */
+  readonly id: string;
+  /** The send: `sendEmail`, `sendPush`, `sendSMS`, `sendWhatsApp`, `sendInboxMessage` or `sendInApp`. */
+  readonly operation: string;
+  /** Person key of its `identifiers`. */
+  readonly personId: string;
+  /** The send's `transactional_message_id`, `null` for an inline email. */
+  readonly transactionalMessageId: string | number | null;
+  /** `seq` of the request that sent it. */
+  readonly requestSeq: number;
+  /** Metrics reported for it, in arrival order: `trackPush`'s `event`, `reportMetric`'s `metric`. */
+  readonly metrics: readonly string[];
 }
 
 /** A device registered with `addDevice` (v1) or `add_device` (v2). */
@@ -242,6 +285,17 @@ export interface CioEmulator {
   readonly suppressed: ReadonlySet<string>;
   /** Devices by person key, then by token. */
   readonly devices: ReadonlyMap<string, ReadonlyMap<string, DeviceRecord>>;
+  /**
+   * Manual segment members (person keys) by segment id (as in the URL), from
+   * `addCustomersToSegment` / `removeCustomersFromSegment`. A segment appears on first use (Customer.io
+   * needs it created in the app first); deleting or suppressing a person removes them, a merge moves
+   * the secondary's memberships to the primary.
+   */
+  readonly segments: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Custom objects by `<object_type_id>:<object_id>`. See {@link ObjectRecord}. */
+  readonly objects: ReadonlyMap<string, ObjectRecord>;
+  /** Transactional deliveries by `delivery_id`, with the metrics reported for them. */
+  readonly deliveries: ReadonlyMap<string, DeliveryRecord>;
   /** Add a fault rule after the existing ones (the first matching active rule applies). */
   fault(spec: FaultSpec): FaultHandle;
   /** Remove every fault rule. */
@@ -250,7 +304,7 @@ export interface CioEmulator {
   down(): Promise<void>;
   /** Listen again on the same port. No-op when already up; rejects after `close()`. */
   up(): Promise<void>;
-  /** Forget requests, events, operations, people, devices, suppressions, faults and seen event ids. */
+  /** Forget requests, events, operations, people, devices, suppressions, segments, objects, deliveries, faults and seen event ids. */
   reset(): void;
   /** Resolve once `requests.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
   waitForRequests(n: number, opts?: WaitOptions): Promise<void>;

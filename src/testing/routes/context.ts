@@ -6,6 +6,8 @@ import type { CioApi } from '../types.js';
 export interface RouteContext {
   /** Decoded path parameters. */
   readonly params: Readonly<Record<string, string>>;
+  /** Query string parameters (last value wins). */
+  readonly query: Readonly<Record<string, string>>;
   /** Parsed JSON body (`null` when empty). */
   readonly body: unknown;
   /** Raw body size in bytes. */
@@ -35,6 +37,11 @@ export interface Route {
   readonly api: Exclude<CioApi, 'unknown'>;
   /** Operation name, possibly depending on the body (`track` vs `trackPageView`). */
   readonly operation: string | ((body: unknown) => string);
+  /**
+   * `true` for a route Customer.io serves without authentication (its OpenAPI `security: []`): any
+   * `Authorization` header, wrong or missing, is ignored (still recorded as `auth`). Default: required.
+   */
+  readonly noAuth?: true;
   /** The handler. */
   readonly handler: Handler;
 }

@@ -17,6 +17,8 @@ export interface ResolvedRoute {
   readonly operation: string | null;
   /** Handler, `null` for an unknown route (→ 404). */
   readonly handler: Handler | null;
+  /** Whether the route takes requests without credentials (see `Route.noAuth`). */
+  readonly noAuth: boolean;
   /** Decoded path parameters. */
   readonly params: Readonly<Record<string, string>>;
 }
@@ -48,7 +50,7 @@ export function resolveRoute(method: string, path: string, body: unknown): Resol
       if (value !== undefined) params[name] = decode(value);
     }
     const operation = typeof route.operation === 'function' ? route.operation(body) : route.operation;
-    return { api: route.api, operation, handler: route.handler, params };
+    return { api: route.api, operation, handler: route.handler, params, noAuth: route.noAuth === true };
   }
-  return { api: apiOf(path), operation: null, handler: null, params: {} };
+  return { api: apiOf(path), operation: null, handler: null, params: {}, noAuth: false };
 }

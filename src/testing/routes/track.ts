@@ -157,6 +157,163 @@ const mergeCustomers: Handler = (ctx) => {
   return OK;
 };
 
+const problem = (field: string, reason: string, message: string): Problem => ({ field, reason, message });
+
+/** A required string field: present and not empty. */
+function requiredText(body: Record<string, unknown>, field: string): Problem[] {
+  const value = body[field];
+  return typeof value === 'string' && value !== '' ? [] : [problem(field, 'required', `${field} is required`)];
+}
+
+/** An optional field that must be a string (or a number, when `numbers`) when sent. */
+function optionalText(body: Record<string, unknown>, field: string, numbers = false): Problem[] {
+  const value = body[field];
+  if (value === undefined || value === null || typeof value === 'string' || (numbers && typeof value === 'number')) return [];
+  return [problem(field, 'invalid', `${field} must be a string`)];
+}
+
+/** An optional `timestamp`: whole unix seconds (Customer.io's references type it as an integer). */
+function optionalTimestamp(body: Record<string, unknown>): Problem[] {
+  const value = body['timestamp'];
+  if (value === undefined || value === null || Number.isSafeInteger(value)) return [];
+  return [problem('timestamp', 'invalid', 'timestamp must be an integer (unix seconds)')];
+}
+
+/** A field that must be one of `allowed`. */
+function oneOf(body: Record<string, unknown>, field: string, allowed: ReadonlySet<string>): Problem[] {
+  const value = body[field];
+  if (typeof value === 'string' && allowed.has(value)) return [];
+  const reason = value === undefined || value === null || value === '' ? 'required' : 'invalid';
+  return [problem(field, reason, `${field} must be one of ${[...allowed].join(', ')}`)];
+}
+
+/** `event` values of `POST /api/v1/push/events` (Customer.io's "Report push metrics" reference). */
+const PUSH_EVENTS: ReadonlySet<string> = new Set(['opened', 'converted', 'delivered']);
+
+/**
+ * `metric` values of `POST /api/v1/metrics`: the union of the channel lists in Customer.io's "Report
+ * metrics" reference (email and webhook take all eight; in-app, push, Slack and SMS a subset).
+ */
+const METRICS: ReadonlySet<string> = new Set(['bounced', 'clicked', 'converted', 'deferred', 'delivered', 'dropped', 'opened', 'spammed']);
+
+/**
+ * A delivery metric (`trackPush`: `event`; `reportMetric`: `metric`). Both need a `delivery_id` (the
+ * v2 `delivery` operation's `identifiers.id` is required too) and a listed metric. A metric for a
+ * delivery the emulator issued is appended to it in `deliveries`; others are recorded only.
+ */
+function deliveryMetric(operation: 'trackPush' | 'reportMetric'): Handler {
+  const field = operation === 'trackPush' ? 'event' : 'metric';
+  const allowed = operation === 'trackPush' ? PUSH_EVENTS : METRICS;
+  return (ctx) => {
+    const body = bodyObject(ctx);
+    if (body === null) return fail(400, 'request body must be a JSON object');
+    const extra =
+      operation === 'trackPush'
+        ? optionalText(body, 'device_id')
+        : [...optionalText(body, 'href'), ...optionalText(body, 'reason'), ...optionalText(body, 'recipient', true)];
+    const bad = rejectIf([...requiredText(body, 'delivery_id'), ...oneOf(body, field, allowed), ...optionalTimestamp(body), ...extra]);
+    if (bad) return bad;
+    const delivery = ctx.state.addMetric(String(body['delivery_id']), String(body[field]));
+    record(ctx, operation, delivery?.personId ?? null);
+    return OK;
+  };
+}
+
+/** Identifier kinds of a segment call's `id_type` query parameter (default `id`). */
+const ID_TYPES: ReadonlySet<string> = new Set(['id', 'email', 'cio_id']);
+
+/** Customer.io takes 1 to 1000 `ids` per segment call. */
+const MAX_SEGMENT_IDS = 1000;
+
+/**
+ * `POST /api/v1/segments/:id/add_customers` and `.../remove_customers`: `{ ids: [...] }` (1 to 1000),
+ * `?id_type=id|email|cio_id`. Entries that cannot be of the `id_type` (not a string or number, empty,
+ * over 150 bytes, an "email" without `@`) are ignored, as Customer.io ignores values that don't match.
+ */
+function segmentMembers(operation: 'addCustomersToSegment' | 'removeCustomersFromSegment'): Handler {
+  return (ctx) => {
+    const body = bodyObject(ctx);
+    const ids = body?.['ids'];
+    const idType = ctx.query['id_type'] ?? 'id';
+    const problems: Problem[] = [];
+    if (!ID_TYPES.has(idType)) problems.push(problem('id_type', 'invalid', 'id_type must be one of id, email or cio_id'));
+    if (!Array.isArray(ids) || ids.length === 0) {
+      problems.push(problem('ids', 'required', 'ids must be a non-empty array'));
+    } else if (ids.length > MAX_SEGMENT_IDS) {
+      problems.push(problem('ids', 'too_many', `${ids.length} ids sent, the limit is ${MAX_SEGMENT_IDS}`));
+    }
+    const bad = rejectIf(problems);
+    if (bad || !Array.isArray(ids)) return bad ?? fail(400, 'ids must be a non-empty array');
+    const people: string[] = [];
+    for (const value of ids as unknown[]) {
+      if (checkPersonId(value, 'id').length > 0) continue;
+      const text = String(value);
+      if (idType === 'email' && !text.includes('@')) continue;
+      people.push(idType === 'cio_id' ? `cio_${text}` : text);
+    }
+    const segment = ctx.params['id'] ?? '';
+    if (operation === 'addCustomersToSegment') ctx.state.addToSegment(segment, people);
+    else ctx.state.removeFromSegment(segment, people);
+    record(ctx, operation, null);
+    return OK;
+  };
+}
+
+/** Form keys Customer.io reserves and ignores. */
+const RESERVED_FORM_KEYS: ReadonlySet<string> = new Set(['form_id', 'form_name', 'form_type', 'form_url', 'form_url_param']);
+
+/**
+ * `POST /api/v1/forms/:id/submit`: `{ data }` holding one, and only one, of `id` or `email`; every
+ * other field's value must be a string. Identifies the person with the fields as attributes (minus
+ * `id` and the reserved keys) and answers 204, as Customer.io does.
+ */
+const submitForm: Handler = (ctx) => {
+  const data = bodyObject(ctx)?.['data'];
+  if (!isRecord(data)) return fail(400, 'data is required and must be an object');
+  const given = (['id', 'email'] as const).filter((k) => data[k] !== undefined && data[k] !== null);
+  const [key] = given;
+  if (given.length !== 1 || key === undefined) {
+    const found = given.length === 0 ? 'none' : given.join(' and ');
+    return fail(400, `data must hold one, and only one, of id or email; found ${found}`);
+  }
+  const fields = Object.fromEntries(Object.entries(data).filter(([k]) => !RESERVED_FORM_KEYS.has(k) && k !== 'id'));
+  const problems: Problem[] = [...checkPersonId(data[key], `data.${key}`)];
+  if (key === 'email' && typeof data['email'] !== 'string') problems.push(problem('data.email', 'invalid', 'data.email must be a string'));
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== 'string') problems.push(problem(`data.${name}`, 'invalid', `form field "${name}" must be a string`));
+  }
+  const bad = rejectIf([...problems, ...checkAttributes(fields, 'data')]);
+  if (bad) return bad;
+  const person = String(data[key]);
+  ctx.state.identify(person, fields, null);
+  record(ctx, 'submitForm', person);
+  return { status: 204 };
+};
+
+/** A delivery id as Customer.io issues them: base64 text (letters, digits, `-_+/=`). */
+const DELIVERY_ID = /^[A-Za-z0-9\-_+/=]+$/;
+
+/**
+ * `POST /unsubscribe/:delivery_id` (host root, no authentication): `{ unsubscribe: boolean }`. For a
+ * delivery the emulator issued, sets its person's `unsubscribed` attribute to the flag; for any other
+ * well-formed id it is recorded only. 400 for a malformed id or a non-boolean flag.
+ */
+const unsubscribe: Handler = (ctx) => {
+  const body = bodyObject(ctx);
+  if (body === null) return fail(400, 'request body must be a JSON object');
+  const deliveryId = ctx.params['delivery'] ?? '';
+  const flag = body['unsubscribe'];
+  const problems: Problem[] = [];
+  if (!DELIVERY_ID.test(deliveryId)) problems.push(problem('delivery_id', 'invalid', 'delivery_id is not a valid delivery id'));
+  if (flag !== undefined && typeof flag !== 'boolean') problems.push(problem('unsubscribe', 'invalid', 'unsubscribe must be a boolean'));
+  const bad = rejectIf(problems);
+  if (bad) return bad;
+  const person = ctx.state.deliveries.get(deliveryId)?.personId ?? null;
+  if (person !== null && typeof flag === 'boolean') ctx.state.identify(person, { unsubscribed: flag }, null);
+  record(ctx, 'unsubscribe', person);
+  return OK;
+};
+
 const region: Handler = (ctx) => ({
   status: 200,
   body: {
@@ -168,7 +325,7 @@ const region: Handler = (ctx) => ({
 
 const ID = '(?<id>[^/]+)';
 
-/** Track API v1 routes (`/api/v1/...`). */
+/** Track API v1 routes (`/api/v1/...`, and `/unsubscribe/...` at the host root). */
 export const trackV1Routes: readonly Route[] = [
   { method: 'PUT', pattern: new RegExp(`^/api/v1/customers/${ID}$`), api: 'track', operation: 'identify', handler: identify },
   { method: 'DELETE', pattern: new RegExp(`^/api/v1/customers/${ID}$`), api: 'track', operation: 'destroy', handler: personOnly('destroy') },
@@ -198,4 +355,23 @@ export const trackV1Routes: readonly Route[] = [
   },
   { method: 'POST', pattern: /^\/api\/v1\/merge_customers$/, api: 'track', operation: 'mergeCustomers', handler: mergeCustomers },
   { method: 'GET', pattern: /^\/api\/v1\/accounts\/region$/, api: 'track', operation: 'getAccountRegion', handler: region },
+  // Customer.io serves the metric routes and the unsubscribe route without authentication.
+  { method: 'POST', pattern: /^\/api\/v1\/push\/events$/, api: 'track', operation: 'trackPush', noAuth: true, handler: deliveryMetric('trackPush') },
+  { method: 'POST', pattern: /^\/api\/v1\/metrics$/, api: 'track', operation: 'reportMetric', noAuth: true, handler: deliveryMetric('reportMetric') },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/api/v1/segments/${ID}/add_customers$`),
+    api: 'track',
+    operation: 'addCustomersToSegment',
+    handler: segmentMembers('addCustomersToSegment'),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/api/v1/segments/${ID}/remove_customers$`),
+    api: 'track',
+    operation: 'removeCustomersFromSegment',
+    handler: segmentMembers('removeCustomersFromSegment'),
+  },
+  { method: 'POST', pattern: new RegExp(`^/api/v1/forms/${ID}/submit$`), api: 'track', operation: 'submitForm', handler: submitForm },
+  { method: 'POST', pattern: /^\/unsubscribe\/(?<delivery>[^/]+)$/, api: 'track', operation: 'unsubscribe', noAuth: true, handler: unsubscribe },
 ];

@@ -84,6 +84,98 @@ function checkRelationships(relationships: unknown): Problem[] {
   return problems;
 }
 
+/** v2 `object` actions (Customer.io's Track v2 reference lists exactly these). */
+const OBJECT_ACTIONS: ReadonlySet<string> = new Set(['identify', 'identify_anonymous', 'delete', 'add_relationships', 'delete_relationships']);
+
+const isText = (v: unknown): boolean => (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v));
+
+/** An object named by type and id; `null` for one named only by `cio_object_id` (the emulator assigns none). */
+type ObjectRef = { readonly typeId: string; readonly objectId: string } | null;
+
+/** The object an `object` operation's `identifiers` names: `object_type_id` and `object_id`, or `cio_object_id`. */
+function objectRef(ids: unknown): { ref: ObjectRef; problems: Problem[] } {
+  if (isRecord(ids) && (ids['object_type_id'] !== undefined || ids['object_id'] !== undefined)) {
+    const problems: Problem[] = [];
+    for (const key of ['object_type_id', 'object_id'] as const) {
+      if (!isText(ids[key])) problems.push(problem(`identifiers.${key}`, 'required', `identifiers.${key} is required`));
+    }
+    const ref = problems.length === 0 ? { typeId: String(ids['object_type_id']), objectId: String(ids['object_id']) } : null;
+    return { ref, problems };
+  }
+  if (isRecord(ids) && isText(ids['cio_object_id'])) return { ref: null, problems: [] };
+  return { ref: null, problems: [problem('identifiers', 'required', 'identifiers must hold object_type_id and object_id, or cio_object_id')] };
+}
+
+/** A person an object relates to, with the relationship's attributes. */
+type Related = { readonly person: string; readonly attributes: Record<string, unknown> };
+
+/**
+ * An `object` operation's `cio_relationships`: people, each named by `identifiers` with one of `id`,
+ * `email` or `cio_id` (or, for `identify_anonymous`, an `anonymous_id`, not kept), with optional
+ * `relationship_attributes`.
+ */
+function checkRelatedPeople(relationships: unknown, anonymous: boolean): { people: Related[]; problems: Problem[] } {
+  if (!Array.isArray(relationships) || relationships.length === 0) {
+    return { people: [], problems: [problem('cio_relationships', 'required', 'cio_relationships must be a non-empty array')] };
+  }
+  const people: Related[] = [];
+  const problems: Problem[] = [];
+  relationships.forEach((rel: unknown, i) => {
+    const field = `cio_relationships.${i}`;
+    const ids = isRecord(rel) ? rel['identifiers'] : undefined;
+    const attrs = isRecord(rel) ? rel['relationship_attributes'] : undefined;
+    problems.push(...checkAttributes(attrs, `${field}.relationship_attributes`));
+    if (anonymous) {
+      const anon = isRecord(ids) ? ids['anonymous_id'] : undefined;
+      problems.push(...checkPersonId(typeof anon === 'string' ? anon : undefined, `${field}.identifiers.anonymous_id`));
+      return;
+    }
+    const several = multipleIdentifiers(ids, `${field}.identifiers`);
+    const who = several.length > 0 ? { key: null, problems: several } : personKey(ids, `${field}.identifiers`);
+    problems.push(...who.problems);
+    if (who.key !== null) people.push({ person: who.key, attributes: isRecord(attrs) ? attrs : {} });
+  });
+  return { people, problems };
+}
+
+/** Validate a v2 `object` item; applied, it changes `objects` (unless named only by `cio_object_id`). */
+function planObject(ctx: RouteContext, item: Record<string, unknown>, action: string, record: (operation: string) => void): ItemPlan {
+  if (!OBJECT_ACTIONS.has(action)) return rejected(problem('action', 'invalid', `unknown action "${action}" for type object`));
+  const { ref, problems } = objectRef(item['identifiers']);
+  let related: Related[] = [];
+  if (action === 'identify' || action === 'identify_anonymous') {
+    problems.push(...checkAttributes(item['attributes'], 'attributes'));
+    if (item['cio_relationships'] !== undefined) {
+      const checked = checkRelatedPeople(item['cio_relationships'], action === 'identify_anonymous');
+      problems.push(...checked.problems);
+      related = checked.people;
+    }
+  } else if (action !== 'delete') {
+    const checked = checkRelatedPeople(item['cio_relationships'], false);
+    problems.push(...checked.problems);
+    related = checked.people;
+  }
+  if (problems.length > 0) return { problems };
+  return {
+    problems: [],
+    apply: () => {
+      const state = ctx.state;
+      if (ref !== null) {
+        const { typeId, objectId } = ref;
+        if (action === 'delete') state.deleteObject(typeId, objectId);
+        else if (action === 'identify' || action === 'identify_anonymous') {
+          state.identifyObject(typeId, objectId, isRecord(item['attributes']) ? item['attributes'] : {});
+        }
+        for (const { person, attributes } of related) {
+          if (action === 'delete_relationships') state.unrelate(typeId, objectId, person);
+          else state.relate(typeId, objectId, person, attributes);
+        }
+      }
+      record(`object:${action}`);
+    },
+  };
+}
+
 /** Validate one v2 item and return how to apply it. Records nothing. */
 function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): ItemPlan {
   if (!isRecord(item)) return rejected(problem('', 'invalid', 'operation must be a JSON object'));
@@ -105,8 +197,9 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
   };
 
   if (!ENTITY_TYPES.has(type)) return rejected(problem('type', 'invalid', `unknown type "${type}"`));
+  if (type === 'object') return planObject(ctx, item, action, (operation) => record(operation, null));
   if (type !== 'person') {
-    // Objects, deliveries: accepted as opaque operations (limits above still enforced).
+    // Deliveries: accepted as opaque operations (limits above still enforced).
     return { problems: [], apply: () => record(`${type}:${action}`, null) };
   }
   const operationName = PERSON_ACTIONS[action];
@@ -170,7 +263,7 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
   } else if (action === 'add_device' || action === 'delete_device') {
     problems.push(...checkDevice(device, action === 'add_device'));
   } else if (action === 'add_relationships' || action === 'delete_relationships') {
-    // The emulator keeps no objects: a valid relationship change is recorded, nothing else.
+    // Applied to `objects` (an object named only by cio_object_id is left alone: the emulator assigns none).
     problems.push(...checkRelationships(item['cio_relationships']));
   }
   if (problems.length > 0) return { problems };
@@ -183,6 +276,15 @@ function plan(ctx: RouteContext, item: unknown, batchIndex: number | null): Item
       else if (action === 'delete') state.destroy(person);
       else if (action === 'suppress') state.suppress(person);
       else if (action === 'unsuppress') state.unsuppress(person);
+      else if (action === 'add_relationships' || action === 'delete_relationships') {
+        for (const rel of item['cio_relationships'] as unknown[]) {
+          const ids = isRecord(rel) ? rel['identifiers'] : undefined;
+          if (!isRecord(ids) || !isText(ids['object_type_id']) || !isText(ids['object_id'])) continue;
+          const [typeId, objectId] = [String(ids['object_type_id']), String(ids['object_id'])];
+          if (action === 'delete_relationships') state.unrelate(typeId, objectId, person);
+          else state.relate(typeId, objectId, person, isRecord(rel) && isRecord(rel['relationship_attributes']) ? rel['relationship_attributes'] : {});
+        }
+      }
       else if ((action === 'add_device' || action === 'delete_device') && isRecord(device)) {
         // As PUT /api/v1/customers/:id/devices and DELETE .../devices/:token record them.
         const token = deviceToken(device) ?? '';
