@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SendEmailRequest } from 'customerio-node';
+import { SendEmailRequest, SendInboxMessageRequest, SendSMSRequest } from 'customerio-node';
 import { isUlid } from '../../src/idempotency/eventId.js';
 import { harness, type Harness } from '../support/harness.js';
 
@@ -40,6 +40,32 @@ describe('client: healthy delivery through the real SDK', () => {
     expect(h.emu.requests.every((r) => r.status === 200 && r.auth === 'ok')).to.equal(true);
     expect(h.emu.requests.map((r) => r.operation)).to.include.members(['identify', 'track', 'trackAnonymous', 'sendEmail', 'sendPush', 'triggerBroadcast', 'mergeCustomers']);
     expect(h.emu.people.get('u1')).to.include({ email: 'u1@example.com', plan: 'pro' });
+  });
+
+  it('sends SMS, WhatsApp, inbox and in-app messages: request objects or plain options, checked, queued and replayed once', async () => {
+    const cio = h.client({ retry: { maxAttempts: 1 }, breaker: { threshold: 50, halfOpenAfterMs: 20 } });
+    const sent = [
+      await cio.sendSMS(new SendSMSRequest({ identifiers: { id: 'u1' }, transactional_message_id: 21 })),
+      await cio.sendWhatsApp({ identifiers: { email: 'u1@example.com' }, transactional_message_id: 22, message_data: { code: '123' } }),
+      await cio.sendInboxMessage(new SendInboxMessageRequest({ identifiers: { id: 'u1' }, transactional_message_id: 23 })),
+      await cio.sendInApp({ identifiers: { cio_id: 'abc' }, transactional_message_id: 24 }),
+    ];
+    expect(sent.map((r) => [r.operation, r.status])).to.deep.equal([
+      ['sendSMS', 'sent'], ['sendWhatsApp', 'sent'], ['sendInboxMessage', 'sent'], ['sendInApp', 'sent'],
+    ]);
+    expect([...h.emu.deliveries.values()].map((d) => [d.operation, d.transactionalMessageId])).to.deep.equal([
+      ['sendSMS', 21], ['sendWhatsApp', 22], ['sendInboxMessage', 23], ['sendInApp', 24],
+    ]);
+    // No template: refused before any request, naming the field.
+    const bad = await cio.sendSMS({ identifiers: { id: 'u1' } });
+    expect([bad.status, bad.error?.code, (bad.error as { field?: string } | undefined)?.field]).to.deep.equal(['rejected', 'INVALID_INPUT', 'request.transactional_message_id']);
+    // Refused connections: surely not sent, so even an at-most-once send is queued, then replayed once.
+    await h.emu.down();
+    const queued = await cio.sendWhatsApp({ identifiers: { id: 'u2' }, transactional_message_id: 25 });
+    expect(queued.status).to.equal('queued');
+    await h.emu.up();
+    expect(await cio.flush({ timeoutMs: 5_000 })).to.deep.equal({ delivered: 1, remaining: 0 });
+    expect([...h.emu.deliveries.values()].filter((d) => d.personId === 'u2').map((d) => d.operation)).to.deep.equal(['sendWhatsApp']);
   });
 
   it('gives every event a ULID id, reported in the result and delivered to Customer.io', async () => {
