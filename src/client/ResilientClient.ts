@@ -15,6 +15,8 @@ import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
 import { describeType } from '../internal/describe.js';
 import type {
+  MetricRequestData,
+  PushRequestData,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
@@ -242,6 +244,34 @@ export class ResilientClient implements CioClient {
     options?: CallOptions,
   ): Promise<CioResult> {
     return this.#call('mergeCustomers', [primaryIdType, primaryId, secondaryIdType, secondaryId], options);
+  }
+
+  trackPush(data: PushRequestData, options?: CallOptions): Promise<CioResult> {
+    return this.#call('trackPush', [data], options);
+  }
+
+  reportMetric(data: MetricRequestData, options?: CallOptions): Promise<CioResult> {
+    return this.#call('reportMetric', [data], options);
+  }
+
+  submitForm(formId: string | number, data: CioData, options?: CallOptions): Promise<CioResult> {
+    return this.#call('submitForm', [formId, data], options);
+  }
+
+  unsubscribe(deliveryId: string | number, unsubscribe?: boolean, options?: CallOptions): Promise<CioResult> {
+    return this.#call('unsubscribe', [deliveryId, unsubscribe], options);
+  }
+
+  addCustomersToSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult> {
+    return this.#call('addCustomersToSegment', [segmentId, customerIds, idType], options);
+  }
+
+  removeCustomersFromSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult> {
+    return this.#call('removeCustomersFromSegment', [segmentId, customerIds, idType], options);
+  }
+
+  entity(operation: CioData, options?: CallOptions): Promise<CioResult> {
+    return this.#call('entity', [operation], options);
   }
 
   sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult> {

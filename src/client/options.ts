@@ -66,7 +66,7 @@ export interface CioClientOptions {
   logger?: CioLogger;
   /**
    * Delivery guarantee for operations Customer.io cannot de-duplicate (the transactional sends,
-   * triggerBroadcast, mergeCustomers). `'at-most-once'` never repeats one that may have taken
+   * triggerBroadcast, submitForm, mergeCustomers). `'at-most-once'` never repeats one that may have taken
    * effect (it becomes a dead letter with code `AMBIGUOUS`); `'at-least-once'` retries it.
    * @default 'at-most-once'
    */

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type {
+  MetricRequestData,
+  PushRequestData,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
@@ -167,6 +169,34 @@ export class RequestScopedClient implements ScopedCioClient {
     options?: CallOptions,
   ): DeferredCall {
     return this.#call('mergeCustomers', [primaryIdType, primaryId, secondaryIdType, secondaryId], options);
+  }
+
+  trackPush(data: PushRequestData, options?: CallOptions): DeferredCall {
+    return this.#call('trackPush', [data], options);
+  }
+
+  reportMetric(data: MetricRequestData, options?: CallOptions): DeferredCall {
+    return this.#call('reportMetric', [data], options);
+  }
+
+  submitForm(formId: string | number, data: CioData, options?: CallOptions): DeferredCall {
+    return this.#call('submitForm', [formId, data], options);
+  }
+
+  unsubscribe(deliveryId: string | number, unsubscribe?: boolean, options?: CallOptions): DeferredCall {
+    return this.#call('unsubscribe', [deliveryId, unsubscribe], options);
+  }
+
+  addCustomersToSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): DeferredCall {
+    return this.#call('addCustomersToSegment', [segmentId, customerIds, idType], options);
+  }
+
+  removeCustomersFromSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): DeferredCall {
+    return this.#call('removeCustomersFromSegment', [segmentId, customerIds, idType], options);
+  }
+
+  entity(operation: CioData, options?: CallOptions): DeferredCall {
+    return this.#call('entity', [operation], options);
   }
 
   sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): DeferredCall {

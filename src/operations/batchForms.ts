@@ -49,8 +49,14 @@ type Obj = Record<string, unknown>;
 /** The v2 batch operation of a v1 call's arguments, or `undefined` when it must go on its own route. */
 export type BatchForm = (args: readonly unknown[], madeAt: number | undefined) => Obj | undefined;
 
-/** Operations that have a Track v2 form: every Track operation. */
-export type BatchedOperation = TrackOperationName;
+/**
+ * The v1 calls that have a Track v2 form (`entity` takes a v2 operation already: it is its own form,
+ * see `entity.ts`; metrics, segments, forms and unsubscribes have v1 routes only).
+ */
+export type BatchedOperation = Extract<
+  TrackOperationName,
+  'identify' | 'track' | 'trackAnonymous' | 'trackPageView' | 'destroy' | 'suppress' | 'unsuppress' | 'addDevice' | 'deleteDevice' | 'mergeCustomers'
+>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 

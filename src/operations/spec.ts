@@ -31,16 +31,20 @@ export interface OperationSpec<N extends OperationName = OperationName> {
    */
   readonly repeatable: boolean;
   /**
-   * Whether it is one of a person's ordered updates (an upsert or delete on the Track API): one
-   * person's ordered updates are delivered in call order, and a later one waits behind an earlier
-   * one still queued.
+   * Whether it is one of a person's ordered updates (an upsert or delete on the Track API, or a
+   * change of a segment's members): the ordered updates of one key are delivered in call order, and
+   * a later one waits behind an earlier one still queued.
    */
   readonly ordered: boolean;
-  /** The person (or anonymous visitor) the operation is about, `''` for none: the key its order is kept by. */
+  /**
+   * The person (or anonymous visitor, object, segment) the operation is about, `''` for none: the
+   * key its order is kept by.
+   */
   personKey(args: readonly unknown[]): string;
   /**
    * For an event: the arguments with the event's ULID `id` set (a copy; the caller's objects are not
-   * changed) unless the caller gave one, and the id it carries.
+   * changed) unless the caller gave one, and the id it carries. An operation that carries an event
+   * only in some calls (`entity`) answers the others with their arguments and an id of `''`.
    */
   withEventId?(args: readonly unknown[], id: string): { args: unknown[]; id: string };
   /** For an event: the id its (stored) arguments carry, if any. */

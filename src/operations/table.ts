@@ -4,7 +4,10 @@
  * an operation is adding its name to `types.ts` (with its signature) and its entry here: the
  * compiler then checks the entry against the signature (`params` has one name per argument).
  */
+import { checkOptionalBoolean } from '../validation/checkBoolean.js';
+import { checkDeliveryMetric, type DeliveryMetricKind } from '../validation/checkDeliveryMetric.js';
 import { checkEvent } from '../validation/checkEvent.js';
+import { checkFormData } from '../validation/checkForm.js';
 import { checkId } from '../validation/checkId.js';
 import {
   ALLOW_EMPTY,
@@ -16,10 +19,13 @@ import {
   checkPageName,
 } from '../validation/checkOperationFields.js';
 import { checkOptionalRecord } from '../validation/checkRecord.js';
+import { checkSegmentIds } from '../validation/checkSegment.js';
 import { checkRequiredString } from '../validation/checkString.js';
 import { checkTransactional, type TransactionalKind } from '../validation/checkTransactional.js';
+import { checkV2Operation } from '../validation/checkV2Operation.js';
 import { isRecord } from '../validation/isRecord.js';
 import { BATCH_FORMS } from './batchForms.js';
+import { entityBatchForm, entityEventId, entityKey, entityWithEventId, storedEntity } from './entity.js';
 import type { OperationSpec, OperationTable } from './spec.js';
 import {
   SendEmailRequest,
@@ -33,10 +39,16 @@ import {
   requireApp,
   sendRequest,
 } from './transactional.js';
-import type { APIClient } from 'customerio-node';
+import type { APIClient, TrackClient } from 'customerio-node';
 import type { OperationName } from './types.js';
 
 type Obj = Record<string, unknown>;
+
+/** The Track API's delivery metrics. */
+type MetricName = 'trackPush' | 'reportMetric';
+
+/** The Track API's manual segment calls. */
+type SegmentName = 'addCustomersToSegment' | 'removeCustomersFromSegment';
 
 /** The App API's transactional sends. */
 type TransactionalName = 'sendEmail' | 'sendPush' | 'sendSMS' | 'sendWhatsApp' | 'sendInboxMessage' | 'sendInApp';
@@ -95,6 +107,57 @@ function transactional(kind: TransactionalKind, send: (app: APIClient, request: 
     stored: (a) => [messageOf(a[0])],
     invoke: (sdk, a) => send(requireApp(sdk), a[0]),
   };
+}
+
+/**
+ * A delivery metric on the Track API (`trackPush`, `reportMetric`): about a delivery, not a person,
+ * so it keeps no order. Stored with a `timestamp` of the time the app made the call when it has none.
+ */
+function deliveryMetric(kind: DeliveryMetricKind, send: (track: TrackClient, data: Obj) => Promise<unknown>): OperationSpec<MetricName> {
+  return {
+    api: 'track',
+    // A metric repeated after an ambiguous failure is at worst counted twice; losing it is worse.
+    repeatable: true,
+    ordered: false,
+    personKey: nobody,
+    params: ['data'],
+    check: (op, a) => checkDeliveryMetric(op, a[0], kind),
+    stored: (a, madeAt) => {
+      const data = a[0];
+      if (!isRecord(data) || (data['timestamp'] !== undefined && data['timestamp'] !== null)) return [data];
+      return [{ ...data, timestamp: seconds(madeAt) }];
+    },
+    invoke: (sdk, a) => send(sdk.track, a[0] as Obj),
+  };
+}
+
+/**
+ * Adds people to, or removes them from, a manual segment. A repeat ends in the same membership, and
+ * the calls of one segment keep their order (key `segment:<id>`): an add and a remove of the same
+ * people end as the later one says.
+ */
+function segmentMembers(send: (track: TrackClient, segmentId: string, ids: Array<string | number>, idType: never) => Promise<unknown>): OperationSpec<SegmentName> {
+  return {
+    api: 'track',
+    repeatable: true,
+    ordered: true,
+    params: ['segmentId', 'customerIds', 'idType'],
+    check: (op, a) =>
+      checkId(op, a[0], 'segmentId', NO_BYTE_LIMIT) ??
+      checkSegmentIds(op, a[1], 'customerIds') ??
+      (a[2] === undefined || a[2] === null ? null : checkIdType(op, a[2], 'idType')),
+    personKey: (a) => `segment:${String(a[0])}`,
+    stored: trimmed,
+    invoke: (sdk, a) => send(sdk.track, a[0] as string, a[1] as Array<string | number>, a[2] as never),
+  };
+}
+
+/** The person a form submission names: its `id`, else its `email`. */
+function formPerson(args: readonly unknown[]): string {
+  const data = args[1];
+  if (!isRecord(data)) return '';
+  const id = data['id'] ?? data['email'];
+  return id === undefined || id === null ? '' : String(id);
 }
 
 /** Every operation the client offers, keyed by name. */
@@ -199,6 +262,49 @@ export const OPERATIONS: OperationTable = {
     personKey: (a) => String(a[1] ?? ''),
     invoke: (sdk, a) => sdk.track.mergeCustomers(a[0] as never, a[1] as string, a[2] as never, a[3] as string),
   }),
+  trackPush: deliveryMetric('push', (track, data) => track.trackPush(data)),
+  reportMetric: deliveryMetric('metric', (track, data) => track.reportMetric(data)),
+  submitForm: {
+    api: 'track',
+    // A submission may trigger campaigns: a repeat could send twice.
+    repeatable: false,
+    // It identifies the person with the form's fields: it keeps its place among their updates.
+    ordered: true,
+    personKey: formPerson,
+    params: ['formId', 'data'],
+    check: (op, a) => checkId(op, a[0], 'formId', NO_BYTE_LIMIT) ?? checkFormData(op, a[1], 'data'),
+    stored: trimmed,
+    invoke: (sdk, a) => sdk.track.submitForm(a[0] as string, a[1] as Obj),
+  },
+  unsubscribe: {
+    api: 'track',
+    // It sets the delivery's person's `unsubscribed` attribute: a repeat sets it again.
+    repeatable: true,
+    ordered: false,
+    personKey: nobody,
+    params: ['deliveryId', 'unsubscribe'],
+    check: (op, a) => checkId(op, a[0], 'deliveryId', NO_BYTE_LIMIT) ?? checkOptionalBoolean(op, a[1], 'unsubscribe'),
+    stored: trimmed,
+    invoke: (sdk, a) => sdk.track.unsubscribe(a[0] as string, a[1] as boolean | undefined),
+  },
+  addCustomersToSegment: segmentMembers((track, id, ids, idType) => track.addCustomersToSegment(id, ids, idType)),
+  removeCustomersFromSegment: segmentMembers((track, id, ids, idType) => track.removeCustomersFromSegment(id, ids, idType)),
+  entity: {
+    api: 'track',
+    // Upserts, deletes and relationships end in the same state when repeated; events carry a ULID
+    // (see entityWithEventId), so Customer.io drops a repeat; a merge is not taken (mergeCustomers).
+    repeatable: true,
+    // Keeps its place among the updates of its person (or object); events too, unlike track's.
+    ordered: true,
+    personKey: entityKey,
+    params: ['operation'],
+    check: (op, a) => checkV2Operation(op, a[0], 'operation'),
+    withEventId: entityWithEventId,
+    eventIdIn: entityEventId,
+    batch: entityBatchForm,
+    stored: storedEntity,
+    invoke: (sdk, a) => sdk.track.entity(a[0] as Obj),
+  },
   sendEmail: transactional('email', (app, request) => app.sendEmail(sendRequest(SendEmailRequest, request))),
   sendPush: transactional('push', (app, request) => app.sendPush(sendRequest(SendPushRequest, request))),
   sendSMS: transactional('sms', (app, request) => app.sendSMS(sendRequest(SendSMSRequest, request))),

@@ -4,6 +4,8 @@
  * the client treats each one.
  */
 import type {
+  MetricRequestData,
+  PushRequestData,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
@@ -25,7 +27,14 @@ export type TrackOperationName =
   | 'unsuppress'
   | 'addDevice'
   | 'deleteDevice'
-  | 'mergeCustomers';
+  | 'mergeCustomers'
+  | 'trackPush'
+  | 'reportMetric'
+  | 'submitForm'
+  | 'unsubscribe'
+  | 'addCustomersToSegment'
+  | 'removeCustomersFromSegment'
+  | 'entity';
 
 /** Operations of the App API (transactional sends and broadcasts) that this client wraps. */
 export type AppOperationName = 'sendEmail' | 'sendPush' | 'sendSMS' | 'sendWhatsApp' | 'sendInboxMessage' | 'sendInApp' | 'triggerBroadcast';
@@ -55,7 +64,7 @@ export interface CioResult {
   attempts: number;
   /** Why it was not sent; typed, never holds credentials. */
   error?: CioError;
-  /** The ULID `id` of the event, for `track`, `trackAnonymous` and `trackPageView`. */
+  /** The ULID `id` of the event, for `track`, `trackAnonymous`, `trackPageView` and an `entity` event, page or screen. */
   eventId?: string;
   /**
    * Set on a `queued` result whose push the queue store could not confirm (a remote store such as
@@ -77,8 +86,9 @@ export interface CallOptions {
   idempotencyKey?: string;
   /**
    * Lets the call wait up to the client's `batch.maxDelayMs` to go out in one Track v2 batch request
-   * with other calls (every Track operation but merges; a call Customer.io's batches cannot carry,
-   * such as an email as the id, goes on its own). Request-scoped calls always ask for it.
+   * with other calls (the person calls from `identify` to `deleteDevice`, and `entity`; merges,
+   * metrics, forms, unsubscribes, segment calls and the App API go on their own route, as does a call
+   * Customer.io's batches cannot carry, such as an email as the id). Request-scoped calls always ask for it.
    * It is validated when made and sent when its batch goes: do not change its arguments after the
    * call (request-scoped calls are copied when made, so this only concerns direct calls).
    * @default false
@@ -121,6 +131,14 @@ export interface CioOperations {
     secondaryId: string | number,
     options?: CallOptions,
   ): Promise<CioResult>;
+  trackPush(data: PushRequestData, options?: CallOptions): Promise<CioResult>;
+  reportMetric(data: MetricRequestData, options?: CallOptions): Promise<CioResult>;
+  submitForm(formId: string | number, data: CioData, options?: CallOptions): Promise<CioResult>;
+  unsubscribe(deliveryId: string | number, unsubscribe?: boolean, options?: CallOptions): Promise<CioResult>;
+  addCustomersToSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult>;
+  removeCustomersFromSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult>;
+  /** `operation`: one Track v2 operation, `{ type: 'person' | 'object', action, identifiers, … }` (the SDK's `BatchOperation`). */
+  entity(operation: CioData, options?: CallOptions): Promise<CioResult>;
   sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult>;
   sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult>;
   sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): Promise<CioResult>;

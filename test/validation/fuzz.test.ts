@@ -107,6 +107,28 @@ function validArgs(rng: Rng, operation: OperationName): unknown[] {
     }
     case 'triggerBroadcast':
       return [int(rng, 100) + 1, { headline: text(rng) }, { emails: [`${VALUE}@example.com`] }];
+    case 'trackPush':
+      return [{ delivery_id: idText(rng), event: pick(rng, ['opened', 'converted', 'delivered']), ...(rng() < 0.5 ? { device_id: `tok-${VALUE}`, timestamp: 1_700_000_000 + int(rng, 1e6) } : {}) }];
+    case 'reportMetric':
+      return [{ delivery_id: idText(rng), metric: pick(rng, ['bounced', 'clicked', 'opened', 'spammed']), ...(rng() < 0.5 ? { href: `https://example.com/${VALUE}`, recipient: id() } : {}) }];
+    case 'submitForm':
+      return [id(), rng() < 0.5 ? { email: `${VALUE}@example.com`, first_name: text(rng) } : { id: id(), plan: text(rng) }];
+    case 'unsubscribe':
+      return [id(), pick(rng, [undefined, true, false])];
+    case 'addCustomersToSegment':
+    case 'removeCustomersFromSegment':
+      return [int(rng, 100) + 1, Array.from({ length: int(rng, 4) + 1 }, id), pick(rng, [undefined, 'id', 'email', 'cio_id'])];
+    case 'entity': {
+      const person = { type: 'person', identifiers: { id: idText(rng) } };
+      return [
+        pick(rng, [
+          { ...person, action: 'identify', attributes: attributes(rng) },
+          { ...person, action: 'event', name: `event_${int(rng, 100)}`, attributes: { items: [plainValue(rng)] }, ...(rng() < 0.3 ? { id: ULID } : {}) },
+          { ...person, action: 'add_device', device: { token: `tok-${VALUE}`, platform: 'ios', attributes: attributes(rng) } },
+          { type: 'object', identifiers: { object_type_id: '1', object_id: idText(rng) }, action: 'identify', attributes: attributes(rng), cio_relationships: [{ identifiers: { email: `${VALUE}@example.com` } }] },
+        ]),
+      ];
+    }
     default:
       return Array.from({ length: OPERATIONS[operation].params.length }, () => plainValue(rng));
   }
@@ -144,11 +166,13 @@ function slotsOf(args: unknown[], params: readonly string[]): Slot[] {
 const IDENTIFIER_PARAMS: Readonly<Record<string, readonly number[]>> = {
   identify: [0], track: [0], trackAnonymous: [0], trackPageView: [0], destroy: [0], suppress: [0], unsuppress: [0],
   addDevice: [0, 1], deleteDevice: [0, 1], mergeCustomers: [1, 3], triggerBroadcast: [0],
+  submitForm: [0], unsubscribe: [0], addCustomersToSegment: [0], removeCustomersFromSegment: [0],
 };
 /** Parameters the SDK puts through encodeURIComponent. */
 const URL_PARAMS: Readonly<Record<string, readonly number[]>> = {
   identify: [0], track: [0], trackPageView: [0], destroy: [0], suppress: [0], unsuppress: [0],
   addDevice: [0], deleteDevice: [0, 1], triggerBroadcast: [0],
+  submitForm: [0], unsubscribe: [0], addCustomersToSegment: [0], removeCustomersFromSegment: [0],
 };
 
 type Mutation = { kind: 'hostile'; what: string; path: string } | { kind: 'surrogate'; path: string } | { kind: 'ordinary' };
