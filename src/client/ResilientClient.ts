@@ -1,39 +1,31 @@
 import { APIClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
 import { Batcher, type BatchedOutcome } from '../delivery/batcher.js';
 import { Replayer, type RegisteredReplay, type ReplayHandler } from '../delivery/replayer.js';
-import { CioClosedError, CioError, CioValidationError } from '../errors/CioError.js';
+import { CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
 import type { OperationSpec, SdkClients } from '../operations/spec.js';
 import { OPERATIONS, specOf } from '../operations/table.js';
-import type { CioData, CioEventData, IdentifierType, OperationName, TransactionalRequest } from '../operations/types.js';
+import type { OperationName } from '../operations/types.js';
 import { validateCall } from '../operations/validateCall.js';
-import { beforeDeadline } from '../policies/deadline.js';
 import { Pipeline } from '../policies/pipeline.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
 import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
 import { describeType } from '../internal/describe.js';
-import type {
-  MetricRequestData,
-  PushRequestData,
-  SendEmailRequest,
-  SendInAppRequest,
-  SendInboxMessageRequest,
-  SendPushRequest,
-  SendSMSRequest,
-  SendWhatsAppRequest,
-} from 'customerio-node';
 import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { IdempotencyGuard, callerStoreKey, checkCallerKey } from './guard.js';
 import { KeepAlive } from './keepAlive.js';
 import { normalizeOptions, type CioClientOptions } from './options.js';
-import { Fallback, type CallFacts } from './fallback.js';
+import { Calls } from './calls.js';
+import { readOptions, type Submission } from './submission.js';
+import { Fallback } from './fallback.js';
 import { PersonOrder } from './personOrder.js';
 import { QueueFigures } from './queueFigures.js';
 import { guardRedirects } from './redirects.js';
 import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
+import { CALL, OperationMethods } from '../operations/methods.js';
 
 /** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
 const QUEUED_BEHIND: BatchedOutcome = (() => {
@@ -48,67 +40,13 @@ const QUEUED_BEHIND: BatchedOutcome = (() => {
 })();
 const queuedBehind = (): Promise<BatchedOutcome> => Promise.resolve(QUEUED_BEHIND);
 
-/** Reads a call's optional `CallOptions`; a malformed one is a validation error. */
-function readOptions(operation: string, arity: number, last: unknown): CallOptions | CioValidationError {
-  const options: CallOptions = {};
-  if (last === undefined) return options;
-  if (typeof last !== 'object' || last === null || Array.isArray(last)) {
-    return new CioValidationError('options', `${operation}: the call options (argument ${arity + 1}) must be an object such as { idempotencyKey }, got ${describeType(last)}`);
-  }
-  let given: { idempotencyKey?: unknown; batch?: unknown };
-  try {
-    given = { idempotencyKey: (last as CallOptions).idempotencyKey, batch: (last as CallOptions).batch };
-  } catch {
-    return new CioValidationError('options', `${operation}: the call options could not be read`);
-  }
-  const invalid = checkCallerKey(operation, 'options.idempotencyKey', given.idempotencyKey);
-  if (invalid) return invalid;
-  if (given.idempotencyKey !== undefined) options.idempotencyKey = given.idempotencyKey as string;
-  if (given.batch !== undefined) {
-    if (typeof given.batch !== 'boolean') {
-      return new CioValidationError('options.batch', `${operation}: options.batch must be a boolean, got ${describeType(given.batch)}`);
-    }
-    if (given.batch) options.batch = true;
-  }
-  return options;
-}
-
-/** One call of an operation, as the request scope (or any other internal caller) hands it in. */
-export interface Submission {
-  readonly operation: OperationName;
-  /** The operation's arguments (a copy the caller will not change). */
-  readonly args: unknown[];
-  /** A key the caller gives (validated here), or `undefined`. */
-  readonly idempotencyKey: string | undefined;
-  /** Whether it may wait for a batch. */
-  readonly batch: boolean;
-}
-
-/** A call under way, as close() sees it at its deadline. */
-interface InFlight {
-  readonly operation: string;
-  readonly storeKey: string | undefined;
-  readonly ctx: CallFacts;
-  readonly base: ResultBase;
-  readonly started: number;
-  /** Settles the caller's promise (once: the first of the real outcome and close()'s decision wins). */
-  settle(result: CioResult): void;
-  /** Set once the outcome is being routed (queued, dead-lettered): close() leaves the call to finish. */
-  routing: boolean;
-  /** Set by close(): the real outcome, when it comes, changes nothing. */
-  abandoned: boolean;
-}
-
-/** The fields every result of a call starts with. */
-type ResultBase = { operation: string; idempotencyKey: string; eventId?: string };
-
 /**
  * The resilient client. Each operation is a method that reads its options and hands the call to
  * {@link ResilientClient.submit}; from there a call reads top to bottom: validation, keys, event id,
  * the idempotency guard, the person's order, the send (alone through the policies, or in a batch),
  * and what a failure becomes (queued, dead-lettered, rejected, failed).
  */
-export class ResilientClient implements CioClient {
+export class ResilientClient extends OperationMethods<Promise<CioResult>> implements CioClient {
   readonly logger;
   readonly #redact: Redactor;
   readonly #sdk: SdkClients;
@@ -118,18 +56,17 @@ export class ResilientClient implements CioClient {
   readonly #queue: QueueStore | undefined;
   readonly #replayer: Replayer | undefined;
   readonly #batcher: Batcher | undefined;
-  /** Calls under way, by the promise their caller holds: what close() settles at its deadline. */
-  readonly #pending = new Map<Promise<CioResult>, InFlight>();
   readonly #replays = new Map<string, RegisteredReplay>();
   readonly #order = new PersonOrder();
   readonly #figures = new QueueFigures();
   readonly #fallback: Fallback;
+  readonly #calls: Calls;
   /** Holds the process open while a call, a flush or a close is pending. */
   readonly #alive = new KeepAlive();
-  #closed = false;
   #closing: Promise<FlushResult> | undefined;
 
   constructor(input: CioClientOptions) {
+    super();
     const o = normalizeOptions(input);
     this.logger = o.logger;
     this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey));
@@ -198,112 +135,11 @@ export class ResilientClient implements CioClient {
       redact: this.#redact,
       atMostOnce: o.nonIdempotentDelivery === 'at-most-once',
     });
-  }
-
-  identify(customerId: string | number, data?: CioData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('identify', [customerId, data], options);
-  }
-
-  track(customerId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('track', [customerId, data], options);
-  }
-
-  trackAnonymous(anonymousId: string | number, data: CioEventData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('trackAnonymous', [anonymousId, data], options);
-  }
-
-  trackPageView(customerId: string | number, path: string, options?: CallOptions): Promise<CioResult> {
-    return this.#call('trackPageView', [customerId, path], options);
-  }
-
-  destroy(customerId: string | number, options?: CallOptions): Promise<CioResult> {
-    return this.#call('destroy', [customerId], options);
-  }
-
-  suppress(customerId: string | number, options?: CallOptions): Promise<CioResult> {
-    return this.#call('suppress', [customerId], options);
-  }
-
-  unsuppress(customerId: string | number, options?: CallOptions): Promise<CioResult> {
-    return this.#call('unsuppress', [customerId], options);
-  }
-
-  addDevice(customerId: string | number, deviceId: string, platform: string, data?: CioData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('addDevice', [customerId, deviceId, platform, data], options);
-  }
-
-  deleteDevice(customerId: string | number, deviceToken: string | number, options?: CallOptions): Promise<CioResult> {
-    return this.#call('deleteDevice', [customerId, deviceToken], options);
-  }
-
-  mergeCustomers(
-    primaryIdType: IdentifierType,
-    primaryId: string | number,
-    secondaryIdType: IdentifierType,
-    secondaryId: string | number,
-    options?: CallOptions,
-  ): Promise<CioResult> {
-    return this.#call('mergeCustomers', [primaryIdType, primaryId, secondaryIdType, secondaryId], options);
-  }
-
-  trackPush(data: PushRequestData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('trackPush', [data], options);
-  }
-
-  reportMetric(data: MetricRequestData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('reportMetric', [data], options);
-  }
-
-  submitForm(formId: string | number, data: CioData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('submitForm', [formId, data], options);
-  }
-
-  unsubscribe(deliveryId: string | number, unsubscribe?: boolean, options?: CallOptions): Promise<CioResult> {
-    return this.#call('unsubscribe', [deliveryId, unsubscribe], options);
-  }
-
-  addCustomersToSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult> {
-    return this.#call('addCustomersToSegment', [segmentId, customerIds, idType], options);
-  }
-
-  removeCustomersFromSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): Promise<CioResult> {
-    return this.#call('removeCustomersFromSegment', [segmentId, customerIds, idType], options);
-  }
-
-  entity(operation: CioData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('entity', [operation], options);
-  }
-
-  sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendEmail', [request], options);
-  }
-
-  sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendPush', [request], options);
-  }
-
-  sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendSMS', [request], options);
-  }
-
-  sendWhatsApp(request: TransactionalRequest<SendWhatsAppRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendWhatsApp', [request], options);
-  }
-
-  sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendInboxMessage', [request], options);
-  }
-
-  sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): Promise<CioResult> {
-    return this.#call('sendInApp', [request], options);
-  }
-
-  triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult> {
-    return this.#call('triggerBroadcast', [broadcastId, data, recipients], options);
+    this.#calls = new Calls({ guard: this.#guard, fallback: this.#fallback, emitter: this.#emitter, logger: this.logger, redact: this.#redact, alive: this.#alive });
   }
 
   /** An operation called through its method: its options are read, then it is {@link submit}ted. */
-  #call(operation: OperationName, args: unknown[], rawOptions: unknown): Promise<CioResult> {
+  protected override [CALL](operation: OperationName, args: unknown[], rawOptions: unknown): Promise<CioResult> {
     let options: CallOptions | CioValidationError;
     try {
       options = readOptions(operation, args.length, rawOptions);
@@ -311,7 +147,7 @@ export class ResilientClient implements CioClient {
       // Call options that are not an object one can read (a revoked Proxy, say).
       options = new CioValidationError('options', `${operation}: the call options could not be read`);
     }
-    if (options instanceof CioValidationError) return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }));
+    if (options instanceof CioValidationError) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }));
     return this.submit({ operation, args, idempotencyKey: options.idempotencyKey, batch: options.batch === true });
   }
 
@@ -321,7 +157,7 @@ export class ResilientClient implements CioClient {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#calls.closed;
   }
 
   on<K extends keyof CioEvents>(event: K, listener: (payload: CioEvents[K]) => void): Unsubscribe {
@@ -397,7 +233,7 @@ export class ResilientClient implements CioClient {
     // One deadline for both steps: waiting for the calls under way, then replaying the queue.
     const deadline = Date.now() + timeoutMs;
     try {
-      await this.#settle(timeoutMs);
+      await this.#calls.settle(timeoutMs);
       if (!this.#replayer) return { delivered: 0, remaining: 0 };
       return await this.#replayer.flush(Math.max(0, deadline - Date.now()));
     } finally {
@@ -413,7 +249,7 @@ export class ResilientClient implements CioClient {
     } catch (err) {
       return Promise.reject(err); // as flush() does: a promise API reports bad options by rejecting
     }
-    this.#closed = true;
+    this.#calls.closed = true;
     this.#closing = this.#alive.during(this.#shutdown(Date.now() + timeoutMs));
     return this.#closing;
   }
@@ -425,7 +261,7 @@ export class ResilientClient implements CioClient {
    */
   async #shutdown(deadline: number): Promise<FlushResult> {
     this.#batcher?.hurry(); // for good: nothing waits for a later batch once closing
-    await this.#settle(deadline - Date.now());
+    await this.#calls.settle(deadline - Date.now());
     let result: FlushResult = { delivered: 0, remaining: 0 };
     if (this.#replayer) {
       try {
@@ -435,7 +271,7 @@ export class ResilientClient implements CioClient {
       }
       await this.#replayer.stop(deadline);
     }
-    const kept = await this.#abandonInFlight();
+    const kept = await this.#calls.abandon();
     this.#pipeline.close();
     try {
       await this.#queue?.close();
@@ -449,50 +285,15 @@ export class ResilientClient implements CioClient {
     return { delivered: result.delivered, remaining: result.remaining + kept };
   }
 
-  /**
-   * At close()'s deadline, answers every call still waiting for Customer.io (a hang, a long
-   * Retry-After, a full rate limit): kept in the queue when it is durable and a repeat is harmless
-   * (its replay is de-duplicated by its event id), else `failed` with `AMBIGUOUS`, since the request
-   * may have reached Customer.io. Calls already being routed finish on their own (within the
-   * stores' timeouts). Resolves how many were kept.
-   */
-  async #abandonInFlight(): Promise<number> {
-    let kept = 0;
-    const routing: Promise<unknown>[] = [];
-    const answers: Promise<void>[] = [];
-    for (const [promise, call] of this.#pending) {
-      if (call.routing) {
-        routing.push(promise);
-        continue;
-      }
-      call.abandoned = true;
-      this.#pending.delete(promise);
-      this.#alive.release();
-      const error = new CioError('CLOSED', `the client closed while ${call.operation} was in flight; it may or may not have been delivered`, true, { maybeDelivered: true });
-      answers.push(
-        this.#fallback.route(call.operation, call.storeKey, error, 0, call.ctx).then(
-          (r) => {
-            if (r.status === 'queued') kept++;
-            call.settle(this.#finish({ ...call.base, ...r }, call.started));
-          },
-          (err: unknown) => call.settle(this.#crashed(call.base, call.started, err)),
-        ),
-      );
-    }
-    await Promise.all(answers);
-    if (routing.length > 0) await Promise.allSettled(routing);
-    return kept;
-  }
-
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
     const name = String(operation);
     const given = options.idempotencyKey;
     const invalid = checkCallerKey(`run(${name})`, 'idempotencyKey', given);
-    if (invalid) return Promise.resolve(this.#finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
+    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
     const queue = options.queue === true && this.#queue !== undefined;
     const repeatable = options.repeatable ?? true;
     // Only a key the caller gives marks a repeat: without one, every run runs.
-    const result = this.#guarded(
+    const result = this.#calls.guarded(
       name,
       given === undefined ? undefined : callerStoreKey(name, given),
       () =>
@@ -521,7 +322,7 @@ export class ResilientClient implements CioClient {
       const spec = OPERATIONS[operation] as OperationSpec;
       const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
       if (invalid) {
-        return Promise.resolve(this.#finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }));
+        return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }));
       }
       const { reportedKey, storeKey } = this.#guard.keyOf(operation, idempotencyKey, args);
       let sendArgs: unknown[] = args;
@@ -546,7 +347,7 @@ export class ResilientClient implements CioClient {
       const personKey = spec.personKey(args);
       const ordered = spec.ordered && personKey !== '';
       const send = !ordered ? direct : this.#order.hasQueued(personKey) ? queuedBehind : this.#order.after(personKey, direct, batcher);
-      return this.#guarded(operation, storeKey, send, {
+      return this.#calls.guarded(operation, storeKey, send, {
         ordered,
         storable: { args: sendArgs, personKey, builtIn: true },
         repeatable: spec.repeatable,
@@ -556,130 +357,14 @@ export class ResilientClient implements CioClient {
         madeAt,
       });
     } catch (err) {
-      return Promise.resolve(this.#crashed({ operation, idempotencyKey: '' }, performance.now(), err));
+      return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err));
     }
-  }
-
-  /**
-   * Idempotency guard, then `send`, then what to do with a failure. A call with no key (`storeKey`
-   * undefined) goes straight to `send`: it is never a repeat.
-   */
-  #guarded(
-    operation: string,
-    storeKey: string | undefined,
-    send: () => Promise<BatchedOutcome>,
-    ctx: CallFacts,
-  ): Promise<CioResult> {
-    const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
-    const started = performance.now();
-    if (this.#closed) return Promise.resolve(this.#finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
-    if (storeKey !== undefined) {
-      const running = this.#guard.running(storeKey);
-      if (running) return running.then((first) => this.#joined(base, first, started));
-    }
-    const reserved = storeKey === undefined ? true : this.#guard.reserve(operation, storeKey, ctx.explicitKey);
-    if (reserved === false) return Promise.resolve(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started));
-    // The caller's promise: the call's outcome, or what close() decides at its deadline.
-    const { promise: result, resolve } = Promise.withResolvers<CioResult>();
-    const call: InFlight = { operation, storeKey, ctx, base, started, settle: resolve, routing: false, abandoned: false };
-    const done = (r: CioResult): void => {
-      if (this.#pending.delete(result)) this.#alive.release();
-      if (!call.abandoned) resolve(r);
-    };
-    const crashed = (err: unknown): void => done(this.#crashed(base, started, err));
-    const settled = (outcome: BatchedOutcome): void => {
-      const r = this.#settled(call, outcome); // a result, or a promise of one while a failure is routed
-      if (r instanceof Promise) void r.then(done);
-      else done(r);
-    };
-    if (reserved === true) {
-      // A store that answers at once (the in-memory one), or none: straight to `send`.
-      try {
-        send().then(settled, crashed);
-      } catch (err) {
-        return Promise.resolve(this.#crashed(base, started, err));
-      }
-    } else {
-      reserved
-        .then((fresh) => (fresh ? send().then(settled) : done(this.#finish({ ...base, status: 'duplicate', attempts: 0 }, started))))
-        .catch(crashed);
-    }
-    if (storeKey !== undefined) this.#guard.track(storeKey, result);
-    // A call under way holds the process open (an answered one needs no event loop).
-    this.#pending.set(result, call);
-    this.#alive.hold();
-    return result;
-  }
-
-  /**
-   * The result of a call that found another call with its key in flight: `duplicate` once that one
-   * was sent or queued (sharing a `run()` value), else that one's failure, so the caller knows the
-   * key's operation was not delivered and may try again.
-   */
-  #joined(base: ResultBase, first: RunResult<unknown>, started: number): CioResult {
-    const taken = first.status === 'sent' || first.status === 'queued' || first.status === 'duplicate';
-    const result: RunResult<unknown> = taken
-      ? { ...base, status: 'duplicate', attempts: 0 }
-      : { ...base, status: first.status, attempts: 0, ...(first.error ? { error: first.error } : {}) };
-    if ('value' in first) result.value = first.value;
-    return this.#finish(result, started);
-  }
-
-  /** What a send's outcome makes of a call: `sent`, or what `Fallback.route` decides. Never throws or rejects. */
-  #settled(call: InFlight, outcome: BatchedOutcome): CioResult | Promise<CioResult> {
-    const { operation, ctx, base, started } = call;
-    if (call.abandoned) return { ...base, status: 'failed', attempts: outcome.attempts }; // close() answered already; nobody sees this
-    call.routing = true;
-    try {
-      if (outcome.ok) {
-        if (this.#emitter.listenerCount('sent') > 0) {
-          this.#emitter.emit('sent', { operation, idempotencyKey: ctx.reportedKey, attempts: outcome.attempts, replayed: false });
-        }
-        const sent: RunResult<unknown> = { ...base, status: 'sent', attempts: outcome.attempts };
-        if (ctx.keepValue && 'value' in outcome) sent.value = outcome.value;
-        return this.#finish(sent, started);
-      }
-      return this.#fallback.route(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
-        (result) => this.#finish({ ...base, ...result }, started),
-        (err: unknown) => this.#crashed(base, started, err),
-      );
-    } catch (err) {
-      return this.#crashed(base, started, err);
-    }
-  }
-
-  /** The `failed` result of a call that threw where nothing should. */
-  #crashed(base: ResultBase, started: number, err: unknown): CioResult {
-    let error: CioError;
-    if (err instanceof CioError) error = err;
-    else {
-      let text: string;
-      try {
-        text = this.#redact(String(err)).slice(0, 300);
-      } catch {
-        text = 'an error that cannot be shown'; // its toString threw
-      }
-      error = new CioError('UNKNOWN', text, false);
-    }
-    return this.#finish({ ...base, status: 'failed', attempts: 0, error }, started);
   }
 
   /** Reports retries as `retry` events (only when someone listens: it costs a subscription per call). */
   #retryListener(operation: string, idempotencyKey: string): ((attempt: number, delayMs: number, error: CioError) => void) | undefined {
     if (this.#emitter.listenerCount('retry') === 0) return undefined;
     return (attempt, delayMs, error) => this.#emitter.emit('retry', { operation, idempotencyKey, attempt, delayMs, error });
-  }
-
-  #finish(result: CioResult, started: number = performance.now()): CioResult {
-    try {
-      if (result.status !== 'sent' && result.status !== 'duplicate') {
-        this.logger.debug({ operation: result.operation, status: result.status, code: result.error?.code }, 'customerio-resilience: call finished');
-      }
-    } catch {
-      /* a logger that throws must not break the call */
-    }
-    if (this.#emitter.listenerCount('result') > 0) this.#emitter.emit('result', { ...result, durationMs: performance.now() - started });
-    return result;
   }
 
   #onCircuitState(state: CioHealth['circuit_state'], error: CioError | undefined): void {
@@ -696,10 +381,6 @@ export class ResilientClient implements CioClient {
     }
   }
 
-  /** Waits for in-flight calls, at most `timeoutMs`. */
-  async #settle(timeoutMs: number): Promise<void> {
-    if (this.#pending.size > 0) await beforeDeadline(Promise.allSettled([...this.#pending.keys()]), Date.now() + timeoutMs);
-  }
 }
 
 function checkTimeout(method: string, options: DrainOptions): number {

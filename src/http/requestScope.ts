@@ -1,24 +1,16 @@
 import type { ServerResponse } from 'node:http';
-import type {
-  MetricRequestData,
-  PushRequestData,
-  SendEmailRequest,
-  SendInAppRequest,
-  SendInboxMessageRequest,
-  SendPushRequest,
-  SendSMSRequest,
-  SendWhatsAppRequest,
-} from 'customerio-node';
 import type { CioClient } from '../client/CioClient.js';
-import { ResilientClient, type Submission } from '../client/ResilientClient.js';
+import { ResilientClient } from '../client/ResilientClient.js';
+import type { Submission } from '../client/submission.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
 import type { DrainOptions } from '../client/types.js';
-import type { CallOptions, CioData, CioEventData, CioResult, IdentifierType, OperationName, TransactionalRequest } from '../operations/types.js';
+import type { CallOptions, CioResult, OperationName } from '../operations/types.js';
 import { responseOver } from './responseOver.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
 import { snapshotArgs } from './snapshot.js';
 import type { DeferredCall, DeferredResult, ScopedCioClient } from './ScopedCioClient.js';
+import { CALL, OperationMethods } from '../operations/methods.js';
 
 /** Settings of one request's scope. */
 export interface RequestScopeOptions {
@@ -78,7 +70,7 @@ function withDelivered(delivered: Promise<CioResult>): Promise<DeferredResult> {
  * buffer before the client's open batch. Building a scope allocates one object: the response is
  * listened to from the first held call, and most requests make none.
  */
-export class RequestScopedClient implements ScopedCioClient {
+export class RequestScopedClient extends OperationMethods<DeferredCall> implements ScopedCioClient {
   /** The request's idempotency scope (its `Idempotency-Key` header), or `undefined`. */
   readonly idempotencyScope: string | undefined;
   /** The underlying client. */
@@ -112,6 +104,7 @@ export class RequestScopedClient implements ScopedCioClient {
     res: ServerResponse | undefined,
     waitUntil?: (promise: Promise<unknown>) => void,
   ) {
+    super();
     this.#waitUntil = waitUntil;
     this.idempotencyScope = idempotencyScope;
     this.client = client;
@@ -123,108 +116,6 @@ export class RequestScopedClient implements ScopedCioClient {
   /** Hands the held calls of `cio` to its client, in call order; later calls go at once. Idempotent. */
   static release(cio: RequestScopedClient): void {
     cio.#release();
-  }
-
-  identify(customerId: string | number, data?: CioData, options?: CallOptions): DeferredCall {
-    return this.#call('identify', [customerId, data], options);
-  }
-
-  track(customerId: string | number, data: CioEventData, options?: CallOptions): DeferredCall {
-    return this.#call('track', [customerId, data], options);
-  }
-
-  trackAnonymous(anonymousId: string | number, data: CioEventData, options?: CallOptions): DeferredCall {
-    return this.#call('trackAnonymous', [anonymousId, data], options);
-  }
-
-  trackPageView(customerId: string | number, path: string, options?: CallOptions): DeferredCall {
-    return this.#call('trackPageView', [customerId, path], options);
-  }
-
-  destroy(customerId: string | number, options?: CallOptions): DeferredCall {
-    return this.#call('destroy', [customerId], options);
-  }
-
-  suppress(customerId: string | number, options?: CallOptions): DeferredCall {
-    return this.#call('suppress', [customerId], options);
-  }
-
-  unsuppress(customerId: string | number, options?: CallOptions): DeferredCall {
-    return this.#call('unsuppress', [customerId], options);
-  }
-
-  addDevice(customerId: string | number, deviceId: string, platform: string, data?: CioData, options?: CallOptions): DeferredCall {
-    return this.#call('addDevice', [customerId, deviceId, platform, data], options);
-  }
-
-  deleteDevice(customerId: string | number, deviceToken: string | number, options?: CallOptions): DeferredCall {
-    return this.#call('deleteDevice', [customerId, deviceToken], options);
-  }
-
-  mergeCustomers(
-    primaryIdType: IdentifierType,
-    primaryId: string | number,
-    secondaryIdType: IdentifierType,
-    secondaryId: string | number,
-    options?: CallOptions,
-  ): DeferredCall {
-    return this.#call('mergeCustomers', [primaryIdType, primaryId, secondaryIdType, secondaryId], options);
-  }
-
-  trackPush(data: PushRequestData, options?: CallOptions): DeferredCall {
-    return this.#call('trackPush', [data], options);
-  }
-
-  reportMetric(data: MetricRequestData, options?: CallOptions): DeferredCall {
-    return this.#call('reportMetric', [data], options);
-  }
-
-  submitForm(formId: string | number, data: CioData, options?: CallOptions): DeferredCall {
-    return this.#call('submitForm', [formId, data], options);
-  }
-
-  unsubscribe(deliveryId: string | number, unsubscribe?: boolean, options?: CallOptions): DeferredCall {
-    return this.#call('unsubscribe', [deliveryId, unsubscribe], options);
-  }
-
-  addCustomersToSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): DeferredCall {
-    return this.#call('addCustomersToSegment', [segmentId, customerIds, idType], options);
-  }
-
-  removeCustomersFromSegment(segmentId: string | number, customerIds: Array<string | number>, idType?: IdentifierType, options?: CallOptions): DeferredCall {
-    return this.#call('removeCustomersFromSegment', [segmentId, customerIds, idType], options);
-  }
-
-  entity(operation: CioData, options?: CallOptions): DeferredCall {
-    return this.#call('entity', [operation], options);
-  }
-
-  sendEmail(request: TransactionalRequest<SendEmailRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendEmail', [request], options);
-  }
-
-  sendPush(request: TransactionalRequest<SendPushRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendPush', [request], options);
-  }
-
-  sendSMS(request: TransactionalRequest<SendSMSRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendSMS', [request], options);
-  }
-
-  sendWhatsApp(request: TransactionalRequest<SendWhatsAppRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendWhatsApp', [request], options);
-  }
-
-  sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendInboxMessage', [request], options);
-  }
-
-  sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): DeferredCall {
-    return this.#call('sendInApp', [request], options);
-  }
-
-  triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): DeferredCall {
-    return this.#call('triggerBroadcast', [broadcastId, data, recipients], options);
   }
 
   /**
@@ -350,7 +241,8 @@ export class RequestScopedClient implements ScopedCioClient {
   }
 
   /** Never throws: a failure here is reported as a `failed` result, never to the request. */
-  #call(operation: OperationName, raw: unknown[], options: CallOptions | undefined): DeferredCall {
+  protected override [CALL](operation: OperationName, raw: unknown[], rawOptions: unknown): DeferredCall {
+    const options = rawOptions as CallOptions | undefined;
     try {
       // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not
       // leak in. snapshotArgs never throws: what it cannot copy it hands over as is, for validation to judge.
