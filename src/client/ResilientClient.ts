@@ -340,7 +340,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
           onRetry: this.#retryListener(operation, reportedKey),
         });
       const madeAt = Date.now();
-      // A live identify carries no timestamp (as on its v1 route): Customer.io orders it by arrival.
+      // A live upsert or delete carries no timestamp (as on its v1 route): Customer.io orders it by arrival.
       const op = batch && this.#batcher ? spec.batch?.(sendArgs, spec.ordered ? undefined : madeAt) : undefined;
       const batcher = op ? this.#batcher : undefined;
       const direct = batcher ? () => batcher.add(op!, single) ?? single() : single;
@@ -380,7 +380,6 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       this.#replayer?.kick();
     }
   }
-
 }
 
 function checkTimeout(method: string, options: DrainOptions): number {
