@@ -46,7 +46,7 @@ export { silentLogger } from './client/logger.js';
 export * from './errors/index.js';
 export { memoryQueue } from './stores/memory/memoryQueue.js';
 export type { MemoryQueueOptions } from './stores/memory/memoryQueue.js';
-export type { QueueStore, QueueEntry, DeadLetter, QueueStats, PushOutcome } from './queue/store.js';
+export type { QueueStore, QueueEntry, DeadLetter, QueueStats, PushOutcome, QueueRetryOptions } from './queue/store.js';
 export type { IdempotencyStore } from './idempotency/store.js';
 export { lruIdempotencyStore } from './stores/memory/lruIdempotencyStore.js';
 export { CIO_LIMITS } from './validation/limits.js';

@@ -5,7 +5,7 @@ import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import { capRetryAfter } from '../policies/retryAfter.js';
 import type { PolicySettings } from '../policies/settings.js';
-import type { QueueEntry, QueueStats, QueueStore } from '../queue/store.js';
+import type { QueueEntry, QueueRetryOptions, QueueStats, QueueStore } from '../queue/store.js';
 import { BATCH_BYTES, ENVELOPE_BYTES, batchOpBytes } from './batchFormat.js';
 import { batchVerdicts, routeFailure } from './verdicts.js';
 
@@ -43,6 +43,9 @@ export interface ReplayerDeps {
 }
 
 type Obj = Record<string, unknown>;
+
+/** An entry handed back without having been tried: its attempt does not count towards giving up. */
+const NOT_TRIED: QueueRetryOptions = Object.freeze({ counted: false });
 
 /**
  * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
@@ -207,7 +210,7 @@ export class Replayer {
 
   /** Hands entries back untouched (the round ran out of time, or Customer.io asked to wait). */
   async #putBack(entries: QueueEntry[]): Promise<number> {
-    await this.#d.store.retry(entries.map((e) => e.id), 0).catch(() => undefined);
+    await this.#d.store.retry(entries.map((e) => e.id), 0, undefined, NOT_TRIED).catch(() => undefined);
     return 0;
   }
 
@@ -262,8 +265,8 @@ export class Replayer {
         await this.#dead(entry, `${error.code}: ${error.message}`, error);
         settled++;
       } else {
-        // Customer.io is failing: this entry and the rest go back together.
-        await this.#failed(entries.slice(i), error);
+        // Customer.io is failing: this entry and the rest (not tried: their attempts do not count) go back together.
+        await this.#failed([entry], error, entries.slice(i + 1));
         break;
       }
     }
@@ -294,19 +297,21 @@ export class Replayer {
     this.#d.onSent(entries, attempts);
   }
 
-  async #failed(entries: QueueEntry[], error: CioError): Promise<void> {
+  /** Puts `entries` (tried) and `untried` (sent back with them, not tried) back after a transient failure. */
+  async #failed(entries: QueueEntry[], error: CioError, untried: QueueEntry[] = []): Promise<void> {
     // Customer.io's Retry-After pauses the replay, never longer than retry.maxRetryAfterMs (a
     // `Retry-After: 999999999` must not stop the queue for years; durable stores keep the delay).
     const retryAfterMs = error.retryAfterMs === undefined ? undefined : capRetryAfter(error.retryAfterMs, this.#d.options.retry.maxRetryAfterMs);
     if (retryAfterMs !== undefined) this.#pausedUntil = Date.now() + retryAfterMs;
     // A refusal by the open circuit is not a failure of the entry's own: it never counts towards giving up.
-    const max = error.code === 'CIRCUIT_OPEN' ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
+    const open = error.code === 'CIRCUIT_OPEN';
+    const max = open ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
     const tooMany = entries.filter((e) => e.attempts + 1 >= max);
     const again = entries.filter((e) => e.attempts + 1 < max);
-    const delayMs = error.code === 'CIRCUIT_OPEN' ? 0 : Math.max(retryAfterMs ?? 0, this.#backoff(entries[0]!));
-    if (again.length > 0) {
-      await this.#d.store.retry(again.map((e) => e.id), delayMs, `${error.code}: ${error.message}`.slice(0, 500));
-    }
+    const delayMs = open ? 0 : Math.max(retryAfterMs ?? 0, this.#backoff(entries[0]!));
+    const lastError = `${error.code}: ${error.message}`.slice(0, 500);
+    if (again.length > 0) await this.#d.store.retry(again.map((e) => e.id), delayMs, lastError, open ? NOT_TRIED : undefined);
+    if (untried.length > 0) await this.#d.store.retry(untried.map((e) => e.id), delayMs, undefined, NOT_TRIED);
     for (const e of tooMany) await this.#dead(e, `${error.code}: gave up after ${e.attempts + 1} replay attempts (${error.message})`, error);
   }
 

@@ -95,8 +95,13 @@ export interface QueueStore {
   take(limit: number, leaseMs: number, maxDelayMs?: number): Promise<QueueEntry[]>;
   /** Removes delivered entries. Unknown ids are ignored. */
   ack(ids: readonly string[]): Promise<void>;
-  /** Returns leased entries for a later try: `attempts + 1`, ready again after `delayMs`, keeping their place in order. */
-  retry(ids: readonly string[], delayMs: number, lastError?: string): Promise<void>;
+  /**
+   * Returns leased entries for a later try: `attempts + 1`, ready again after `delayMs`, keeping their
+   * place in order. With `{ counted: false }` the attempt is not counted: the entry was not tried (the
+   * circuit was open, the replay ran out of time or was paused by a `Retry-After`). A store that
+   * ignores the option counts it: the entry reaches `drain.maxAttempts` sooner, nothing is lost.
+   */
+  retry(ids: readonly string[], delayMs: number, lastError?: string, options?: QueueRetryOptions): Promise<void>;
   /** Moves leased or waiting entries to the dead letters with a reason. */
   deadLetter(ids: readonly string[], reason: string): Promise<void>;
   /** Records a dead letter for an operation that was never queued (a permanent or ambiguous failure). */
@@ -109,4 +114,10 @@ export interface QueueStore {
   stats(): Promise<QueueStats>;
   /** Releases timers, files and connections; what is queued stays persisted in durable stores. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Options of {@link QueueStore.retry}. */
+export interface QueueRetryOptions {
+  /** Whether the attempt counts towards giving up (`attempts + 1`). @default true */
+  counted?: boolean;
 }

@@ -77,6 +77,27 @@ describe('queue replay: v2 batches, partial results, timestamps', () => {
     expect(h.emu.duplicates).to.equal(0);
   });
 
+  it('counts a replay attempt only for the entry that was tried: the ones sent back with it keep their count', async () => {
+    const store = memoryQueue();
+    const sends = ['s1', 's2', 's3'].map((p, i): QueueEntry => ({
+      id: newEventId(),
+      operation: 'sendEmail',
+      args: [{ to: `${p}@example.com`, identifiers: { id: p }, transactional_message_id: 1 }],
+      idempotencyKey: `send:${i}`,
+      personKey: p,
+      enqueuedAt: Date.now(),
+      attempts: 0,
+    }));
+    for (const e of sends) await store.push(e);
+    // The first 503 opens the circuit (threshold 1), so there is one round: the first send is tried
+    // and fails, the other two go back with it untried.
+    const cio = h.client({ queue: store, drain: { enabled: false }, breaker: { threshold: 1, halfOpenAfterMs: 60_000 }, retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1 } });
+    h.emu.fault({ status: 503, match: { operation: 'sendEmail' } });
+    expect(await cio.flush({ timeoutMs: 100 })).to.deep.equal({ delivered: 0, remaining: 3 });
+    const seen = await eventually(() => store.take(10, 60_000), (taken) => taken.length === 3, 2_000);
+    expect(seen.map((e) => e.attempts).sort()).to.deep.equal([0, 0, 1]);
+  });
+
   it('replays a batch whose answer was lost with the same event ids: Customer.io drops the repeats', async () => {
     const store = memoryQueue();
     for (let i = 0; i < 20; i++) await store.push(queuedTrack(`p${i}`, 'ok', i));

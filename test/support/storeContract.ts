@@ -183,6 +183,16 @@ export function describeQueueStore(name: string, factory: StoreFactory, opts: Qu
         expect(await takeSoon()).to.deep.equal([{ ...e, attempts: 3, lastError: 'TRANSIENT: Customer.io answered 503' }]);
       });
 
+      it('hands an entry back without counting an attempt when told it was not tried', async () => {
+        const e = makeEntry({ attempts: 2 });
+        await pushAll([e]);
+        await store.take(1, LONG_LEASE);
+        await store.retry([e.id], 0, undefined, { counted: false });
+        expect(await takeSoon()).to.deep.equal([e]);
+        await store.retry([e.id], 0, 'CIRCUIT_OPEN: not tried', { counted: false });
+        expect(await takeSoon()).to.deep.equal([{ ...e, lastError: 'CIRCUIT_OPEN: not tried' }]);
+      });
+
       it('keeps the place of an entry retried without delay', async () => {
         const [a, b] = [makeEntry({ personKey: 'A' }), makeEntry({ personKey: 'B' })];
         await pushAll([a, b]);

@@ -5,7 +5,7 @@ import { withLastError } from './packed.js';
 import { PersonChains } from './persons.js';
 import { Scheduler } from './scheduler.js';
 import { NONE, SlotTable } from './slots.js';
-import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from '../../queue/store.js';
+import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore, QueueRetryOptions } from '../../queue/store.js';
 
 /** Options of {@link memoryQueue}. */
 export interface MemoryQueueOptions {
@@ -116,7 +116,7 @@ class MemoryQueue implements QueueStore {
     this.#compact();
   }
 
-  async retry(ids: readonly string[], delayMs: number, lastError?: string): Promise<void> {
+  async retry(ids: readonly string[], delayMs: number, lastError?: string, options?: QueueRetryOptions): Promise<void> {
     checkDelay(WHERE, delayMs);
     this.#open();
     const now = this.#now();
@@ -124,7 +124,7 @@ class MemoryQueue implements QueueStore {
     for (const id of ids) {
       const slot = slots.find(id);
       if (slot === NONE) continue;
-      slots.attempts[slot]!++;
+      if (options?.counted !== false) slots.attempts[slot]!++;
       if (lastError !== undefined) slots.updatePacked(slot, (text) => withLastError(text, lastError));
       slots.readyAt[slot] = now + delayMs;
       if (slots.prev[slot] === NONE) this.#scheduler.schedule(slot, now);

@@ -3,7 +3,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { show } from '../../queue/check.js';
 import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
-import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from '../../queue/store.js';
+import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore, QueueRetryOptions } from '../../queue/store.js';
 import {
   closeOwned,
   failFastConnection,
@@ -310,10 +310,11 @@ export class BullmqQueue implements QueueStore {
     await this.#deadline.run(() => Promise.all(ids.map((id) => this.#settle(id, undefined))));
   }
 
-  async retry(ids: readonly string[], delayMs: number, lastError?: string): Promise<void> {
+  async retry(ids: readonly string[], delayMs: number, lastError?: string, options?: QueueRetryOptions): Promise<void> {
     checkDelay(WHERE, delayMs);
     this.#open();
-    await this.#deadline.run(() => Promise.all(ids.map((id) => this.#retryOne(id, delayMs, lastError))));
+    const counted = options?.counted !== false;
+    await this.#deadline.run(() => Promise.all(ids.map((id) => this.#retryOne(id, delayMs, lastError, counted))));
   }
 
   async deadLetter(ids: readonly string[], reason: string): Promise<void> {
@@ -394,13 +395,13 @@ export class BullmqQueue implements QueueStore {
     if (client.status === 'ready') await this.#checkStalled();
   }
 
-  async #retryOne(id: string, delayMs: number, lastError: string | undefined): Promise<void> {
+  async #retryOne(id: string, delayMs: number, lastError: string | undefined, counted: boolean): Promise<void> {
     const held = this.#leased.get(id);
     if (!held) return;
     const { job, token } = held;
     this.#leased.delete(id);
     this.#settling.add(id);
-    const data: QueueEntry = { ...job.data, attempts: job.data.attempts + 1 };
+    const data: QueueEntry = { ...job.data, attempts: job.data.attempts + (counted ? 1 : 0) };
     if (lastError !== undefined) data.lastError = lastError;
     try {
       if (delayMs > 0) {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter } from '../../queue/entry.js';
-import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore } from '../../queue/store.js';
+import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore, QueueRetryOptions } from '../../queue/store.js';
 import { decodeDead, decodeEntry, insertParams } from './codec.js';
 import { prepareDatabaseFile, secureSideFiles } from './file.js';
 import type { NormalizedSqliteOptions } from './options.js';
@@ -80,12 +80,13 @@ export class SqliteQueue implements QueueStore {
     });
   }
 
-  async retry(ids: readonly string[], delayMs: number, lastError?: string): Promise<void> {
+  async retry(ids: readonly string[], delayMs: number, lastError?: string, options?: QueueRetryOptions): Promise<void> {
     checkDelay(WHERE, delayMs);
     this.#open();
     const at = this.#o.now() + delayMs;
     this.#transaction(() => {
-      for (const id of ids) this.#q.retry.run({ id, at, error: lastError ?? null });
+      const counted = options?.counted === false ? 0 : 1;
+      for (const id of ids) this.#q.retry.run({ id, at, error: lastError ?? null, counted });
     });
   }
 

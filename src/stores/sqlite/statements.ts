@@ -74,7 +74,7 @@ export interface Statements {
   take: Stmt<[{ now: number; latest: number; until: number; limit: number }], EntryRow>;
   get: Stmt<[string], EntryRow>;
   remove: Stmt<[string]>;
-  retry: Stmt<[{ id: string; at: number; error: string | null }]>;
+  retry: Stmt<[{ id: string; at: number; error: string | null; counted: 0 | 1 }]>;
   addDead: Stmt<[string, number, string, string]>;
   removeDead: Stmt<[string]>;
   getDead: Stmt<[string], DeadRow>;
@@ -112,8 +112,8 @@ export function prepareStatements(db: Database, table: string): Statements {
     ),
     get: db.prepare<[string], EntryRow>(`SELECT seq, attempts, last_error, entry FROM ${t} WHERE id = ?`),
     remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE id = ?`),
-    retry: db.prepare<[{ id: string; at: number; error: string | null }]>(
-      `UPDATE ${t} SET attempts = attempts + 1, last_error = coalesce(@error, last_error), available_at = @at, leased = 0
+    retry: db.prepare<[{ id: string; at: number; error: string | null; counted: 0 | 1 }]>(
+      `UPDATE ${t} SET attempts = attempts + @counted, last_error = coalesce(@error, last_error), available_at = @at, leased = 0
        WHERE id = @id`,
     ),
     addDead: db.prepare<[string, number, string, string]>(`INSERT INTO ${d} (id, dead_at, reason, entry) VALUES (?, ?, ?, ?)`),
