@@ -24,7 +24,7 @@ import { Fallback } from './fallback.js';
 import { PersonOrder } from './personOrder.js';
 import { QueueFigures } from './queueFigures.js';
 import { guardRedirects } from './redirects.js';
-import type { CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
+import type { ApiHealth, ApiName, CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import { CALL, OperationMethods } from '../operations/methods.js';
 
 /** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
@@ -50,7 +50,8 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   readonly logger;
   readonly #redact: Redactor;
   readonly #sdk: SdkClients;
-  readonly #pipeline: Pipeline;
+  /** Each API's policies: its own breaker and rate limit, so an outage or a burst of one never stops the other. */
+  readonly #pipelines: Readonly<Record<ApiName, Pipeline>>;
   readonly #emitter: TypedEmitter<CioEvents>;
   readonly #guard: IdempotencyGuard;
   readonly #queue: QueueStore | undefined;
@@ -87,9 +88,10 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     };
     guardRedirects(this.#sdk.track);
     if (this.#sdk.app) guardRedirects(this.#sdk.app);
-    this.#pipeline = new Pipeline(o, this.#redact, {
-      onStateChange: (state, error) => this.#onCircuitState(state, error),
-    });
+    this.#pipelines = {
+      track: new Pipeline(o, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('track', state, error) }),
+      app: new Pipeline({ ...o, ...o.app }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('app', state, error) }),
+    };
     const store = o.idempotency ? (o.idempotency.store ?? lruIdempotencyStore({ max: o.idempotency.max })) : undefined;
     this.#guard = new IdempotencyGuard(store, o.idempotency || undefined, (operation, err) => {
       this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
@@ -98,7 +100,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     if (this.#queue) {
       this.#replayer = new Replayer({
         store: this.#queue,
-        pipeline: this.#pipeline,
+        pipelines: this.#pipelines,
         sdk: this.#sdk,
         options: o,
         replays: this.#replays,
@@ -120,7 +122,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       // A batch is one request: one token of the rate limit, one result for the breaker. Over the
       // rate or with the circuit open its calls go to the queue, as single calls do.
       this.#batcher = new Batcher(
-        (ops) => this.#pipeline.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
+        (ops) => this.#pipelines.track.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
         o.batch,
       );
     }
@@ -173,15 +175,18 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   }
 
   health(): CioHealth {
-    const state = this.#pipeline.circuitState;
+    const track = this.#pipelines.track;
+    const state = track.circuitState;
     const q = this.#figures.stats;
-    const last = this.#pipeline.lastFailure;
-    const status = state === 'OPEN' || state === 'ISOLATED' ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 ? 'warn' : 'pass';
+    const apis = { track: apiHealth(track), app: apiHealth(this.#pipelines.app) };
+    const down = (s: CioHealth['circuit_state']): boolean => s === 'OPEN' || s === 'ISOLATED';
+    // Track's circuit decides (the seed's fields); another API not closed, or a backlog, is a warning.
+    const status = down(state) ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 || apis.app.circuit_state !== 'CLOSED' ? 'warn' : 'pass';
     return {
       status,
       circuit_state: state,
-      failure_count: this.#pipeline.failureCount,
-      last_failure: last === null ? null : new Date(last).toISOString(),
+      failure_count: apis.track.failure_count,
+      last_failure: apis.track.last_failure,
       queue: {
         store: this.#queue?.name ?? 'none',
         depth: q.depth,
@@ -189,11 +194,13 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
         dropped: q.dropped,
         dead_letter: q.deadLetters,
       },
+      apis,
     };
   }
 
   isolate(): { dispose(): void } {
-    return this.#pipeline.isolate();
+    const handles = [this.#pipelines.track.isolate(), this.#pipelines.app.isolate()];
+    return { dispose: () => handles.forEach((h) => h.dispose()) };
   }
 
   registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {
@@ -272,7 +279,8 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       await this.#replayer.stop(deadline);
     }
     const kept = await this.#calls.abandon();
-    this.#pipeline.close();
+    this.#pipelines.track.close();
+    this.#pipelines.app.close();
     try {
       await this.#queue?.close();
       // The client owns the stores it was given: closing it releases their connections too.
@@ -297,7 +305,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       name,
       given === undefined ? undefined : callerStoreKey(name, given),
       () =>
-        this.#pipeline.run(fn, {
+        this.#pipelines.track.run(fn, {
           repeatable,
           canDefer: queue,
           onRetry: this.#retryListener(name, given ?? ''),
@@ -333,7 +341,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
         eventId = withId.id;
       }
       const single = () =>
-        this.#pipeline.run(() => spec.invoke(this.#sdk, sendArgs), {
+        this.#pipelines[spec.api].run(() => spec.invoke(this.#sdk, sendArgs), {
           repeatable: spec.repeatable,
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,
@@ -367,19 +375,20 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     return (attempt, delayMs, error) => this.#emitter.emit('retry', { operation, idempotencyKey, attempt, delayMs, error });
   }
 
-  #onCircuitState(state: CioHealth['circuit_state'], error: CioError | undefined): void {
-    this.#emitter.emit('circuitStateChanged', { state });
+  #onCircuitState(api: ApiName, state: CioHealth['circuit_state'], error: CioError | undefined): void {
+    this.#emitter.emit('circuitStateChanged', { state, api });
     if (state === 'OPEN' || state === 'ISOLATED') {
-      this.logger.warn({ circuit_state: state, code: error?.code }, 'customerio-resilience: circuit opened; calls go to the queue');
-      this.#emitter.emit('circuitOpened', { error });
+      this.logger.warn({ api, circuit_state: state, code: error?.code }, `customerio-resilience: the ${api} API's circuit opened; its calls go to the queue`);
+      this.#emitter.emit('circuitOpened', { error, api });
     } else if (state === 'HALF_OPEN') {
-      this.#emitter.emit('circuitHalfOpened', {});
+      this.#emitter.emit('circuitHalfOpened', { api });
     } else {
-      this.logger.info({ circuit_state: state }, 'customerio-resilience: circuit closed');
-      this.#emitter.emit('circuitClosed', {});
+      this.logger.info({ api, circuit_state: state }, `customerio-resilience: the ${api} API's circuit closed`);
+      this.#emitter.emit('circuitClosed', { api });
       this.#replayer?.kick();
     }
   }
+
 }
 
 function checkTimeout(method: string, options: DrainOptions): number {
@@ -387,4 +396,10 @@ function checkTimeout(method: string, options: DrainOptions): number {
   const t = options.timeoutMs ?? 10_000;
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new RangeError(`${method}: timeoutMs must be a finite number >= 0, got ${String(t)}`);
   return t;
+}
+
+/** One API's circuit in `health()`. */
+function apiHealth(p: Pipeline): ApiHealth {
+  const last = p.lastFailure;
+  return { circuit_state: p.circuitState, failure_count: p.failureCount, last_failure: last === null ? null : new Date(last).toISOString() };
 }

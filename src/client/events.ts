@@ -1,16 +1,16 @@
 import type { CioError } from '../errors/CioError.js';
-import type { CircuitStateName, CioResult } from './types.js';
+import type { ApiName, CircuitStateName, CioResult } from './types.js';
 
 /** Events a client emits, by name, with their payloads. */
 export interface CioEvents {
   /** The breaker opened: calls go straight to the queue until it half-opens. */
-  circuitOpened: { error: CioError | undefined };
+  circuitOpened: { error: CioError | undefined; api: ApiName };
   /** The breaker lets a probe through. */
-  circuitHalfOpened: Record<string, never>;
+  circuitHalfOpened: { api: ApiName };
   /** The breaker closed again: Customer.io is answering. */
-  circuitClosed: Record<string, never>;
+  circuitClosed: { api: ApiName };
   /** Any change of circuit state. */
-  circuitStateChanged: { state: CircuitStateName };
+  circuitStateChanged: { state: CircuitStateName; api: ApiName };
   /** An attempt failed and another follows after `delayMs`. */
   retry: { operation: string; idempotencyKey: string; attempt: number; delayMs: number; error: CioError };
   /** Customer.io accepted an operation (`replayed` when it came from the queue). */

@@ -7,6 +7,14 @@ import { describeOption } from '../internal/describe.js';
 
 export type { ConsecutiveBreakerOptions, RateLimitOptions, RetryOptions, SamplingBreakerOptions } from '../policies/settings.js';
 
+/** The policies of one API that may differ from the others'. */
+export interface ApiPolicyOptions {
+  /** Its circuit breaker, or `false`. @default the top-level `breaker` */
+  breaker?: ConsecutiveBreakerOptions | SamplingBreakerOptions | false;
+  /** Its rate limit, or `false`. */
+  rateLimit?: RateLimitOptions | false;
+}
+
 /** In-memory idempotency guard settings. */
 export interface IdempotencyOptions {
   /** How long a caller's `idempotencyKey` (or a request's `Idempotency-Key`) is remembered. @default 86400000 (24 h) */
@@ -50,6 +58,13 @@ export interface CioClientOptions {
    * SDK's own (`Authorization`, `Content-Type`, `User-Agent`) always win; values are never logged.
    */
   headers?: Record<string, string>;
+  /**
+   * The App API's own circuit breaker and rate limit. Each API (Track, App) has its own, so an
+   * outage or a burst on one never stops or slows the other. The top-level `breaker` and `rateLimit`
+   * are the Track API's; the App API's breaker defaults to the top-level one's settings, its rate
+   * limit to 100 requests/s (Customer.io's transactional limit).
+   */
+  apis?: { app?: ApiPolicyOptions };
   /** Time limit of one HTTP attempt. @default 5000 */
   timeoutMs?: number;
   /** Retry policy, or `false` for a single attempt. */
@@ -118,6 +133,8 @@ export interface NormalizedOptions extends PolicySettings {
   appUrl: string | undefined;
   dispatcher: object | undefined;
   headers: Record<string, string> | undefined;
+  /** The App API's own breaker and rate limit (the other policies are shared). */
+  app: Pick<PolicySettings, 'breaker' | 'rateLimit'>;
   queue: QueueStore | false | undefined;
   idempotency: { ttlMs: number; contentKeys: boolean; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
   logger: CioLogger;
@@ -132,6 +149,8 @@ export const DEFAULTS = Object.freeze({
   retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 },
   breaker: { threshold: 5, halfOpenAfterMs: 10_000, durationMs: 30_000, minimumRps: 1 },
   rateLimit: { perSecond: 100, maxWaitMs: 0 },
+  /** The App API's own rate limit: Customer.io's limit for transactional sends. */
+  appRateLimit: { perSecond: 100, maxWaitMs: 0 },
   idempotency: { ttlMs: 24 * 60 * 60 * 1000, contentKeys: false, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
@@ -223,39 +242,14 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     throw new RangeError(`createCioClient: retry.maxDelayMs must be >= retry.initialDelayMs (${retry.initialDelayMs}), got ${retry.maxDelayMs}`);
   }
 
-  const breakerIn = obj<ConsecutiveBreakerOptions & Partial<SamplingBreakerOptions>>('breaker', input.breaker);
-  let breaker: NormalizedOptions['breaker'] = false;
-  if (breakerIn !== false) {
-    const halfOpenAfterMs = num('breaker.halfOpenAfterMs', breakerIn?.halfOpenAfterMs, DEFAULTS.breaker.halfOpenAfterMs);
-    if (breakerIn?.sampling) {
-      const threshold = num('breaker.threshold', breakerIn.threshold, Number.NaN, { min: 0, exclusiveMin: true });
-      if (!(threshold < 1)) throw new RangeError(`createCioClient: breaker.threshold (sampling) must be a rate between 0 and 1, got ${threshold}`);
-      breaker = {
-        kind: 'sampling',
-        threshold,
-        durationMs: num('breaker.durationMs', breakerIn.durationMs, DEFAULTS.breaker.durationMs, { min: 0, exclusiveMin: true }),
-        minimumRps: num('breaker.minimumRps', breakerIn.minimumRps, DEFAULTS.breaker.minimumRps, { min: 0, exclusiveMin: true }),
-        halfOpenAfterMs,
-      };
-    } else {
-      breaker = {
-        kind: 'consecutive',
-        threshold: num('breaker.threshold', breakerIn?.threshold, DEFAULTS.breaker.threshold, { min: 1, integer: true }),
-        halfOpenAfterMs,
-      };
-    }
-  }
-
-  const rateIn = obj<RateLimitOptions>('rateLimit', input.rateLimit);
-  let rateLimit: NormalizedOptions['rateLimit'] = false;
-  if (rateIn !== false) {
-    const perSecond = num('rateLimit.perSecond', rateIn?.perSecond, DEFAULTS.rateLimit.perSecond, { min: 0, exclusiveMin: true });
-    rateLimit = {
-      perSecond,
-      burst: num('rateLimit.burst', rateIn?.burst, Math.max(1, perSecond), { min: 1 }),
-      maxWaitMs: num('rateLimit.maxWaitMs', rateIn?.maxWaitMs, DEFAULTS.rateLimit.maxWaitMs),
-    };
-  }
+  const breaker = breakerOf('breaker', input.breaker);
+  const rateLimit = rateLimitOf('rateLimit', input.rateLimit, DEFAULTS.rateLimit.perSecond);
+  const apisIn = obj<{ app?: ApiPolicyOptions }>('apis', input.apis);
+  const appIn = apisIn ? obj<ApiPolicyOptions>('apis.app', apisIn.app) : undefined;
+  const app: NormalizedOptions['app'] = {
+    breaker: appIn && appIn.breaker !== undefined ? breakerOf('apis.app.breaker', appIn.breaker) : breaker,
+    rateLimit: rateLimitOf('apis.app.rateLimit', appIn ? appIn.rateLimit : undefined, DEFAULTS.appRateLimit.perSecond),
+  };
 
   let idempotency: NormalizedOptions['idempotency'] = false;
   if (input.idempotency !== false) {
@@ -321,6 +315,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     region: regionRaw,
     trackUrl: url('trackUrl', input.trackUrl),
     appUrl: url('appUrl', input.appUrl),
+    app,
     dispatcher: dispatcherOf(input.dispatcher),
     headers: headersOf(input.headers),
     timeoutMs: num('timeoutMs', input.timeoutMs, DEFAULTS.timeoutMs, { min: 1 }),
@@ -363,4 +358,39 @@ function headersOf(value: unknown): Record<string, string> | undefined {
     out[name] = v;
   }
   return out;
+}
+
+/** A breaker option (top-level or an API's), normalized. */
+function breakerOf(name: string, value: unknown): NormalizedOptions['breaker'] {
+  const breakerIn = obj<ConsecutiveBreakerOptions & Partial<SamplingBreakerOptions>>(name, value);
+  if (breakerIn === false) return false;
+  const halfOpenAfterMs = num(`${name}.halfOpenAfterMs`, breakerIn?.halfOpenAfterMs, DEFAULTS.breaker.halfOpenAfterMs);
+  if (breakerIn?.sampling) {
+    const threshold = num(`${name}.threshold`, breakerIn.threshold, Number.NaN, { min: 0, exclusiveMin: true });
+    if (!(threshold < 1)) throw new RangeError(`createCioClient: ${name}.threshold (sampling) must be a rate between 0 and 1, got ${threshold}`);
+    return {
+      kind: 'sampling',
+      threshold,
+      durationMs: num(`${name}.durationMs`, breakerIn.durationMs, DEFAULTS.breaker.durationMs, { min: 0, exclusiveMin: true }),
+      minimumRps: num(`${name}.minimumRps`, breakerIn.minimumRps, DEFAULTS.breaker.minimumRps, { min: 0, exclusiveMin: true }),
+      halfOpenAfterMs,
+    };
+  }
+  return {
+    kind: 'consecutive',
+    threshold: num(`${name}.threshold`, breakerIn?.threshold, DEFAULTS.breaker.threshold, { min: 1, integer: true }),
+    halfOpenAfterMs,
+  };
+}
+
+/** A rate limit option (top-level or an API's), normalized. */
+function rateLimitOf(name: string, value: unknown, defaultPerSecond: number): NormalizedOptions['rateLimit'] {
+  const rateIn = obj<RateLimitOptions>(name, value);
+  if (rateIn === false) return false;
+  const perSecond = num(`${name}.perSecond`, rateIn?.perSecond, defaultPerSecond, { min: 0, exclusiveMin: true });
+  return {
+    perSecond,
+    burst: num(`${name}.burst`, rateIn?.burst, Math.max(1, perSecond), { min: 1 }),
+    maxWaitMs: num(`${name}.maxWaitMs`, rateIn?.maxWaitMs, DEFAULTS.rateLimit.maxWaitMs),
+  };
 }

@@ -26,6 +26,18 @@ export interface QueueHealth {
   dead_letter: number;
 }
 
+/** The Customer.io APIs the client calls, each with its own circuit breaker and rate limit. */
+export type ApiName = 'track' | 'app';
+
+/** One API's circuit, as `health().apis` reports it. */
+export interface ApiHealth {
+  circuit_state: CircuitStateName;
+  /** Consecutive transient failures seen by this API's breaker (0 after a success). */
+  failure_count: number;
+  /** ISO time of this API's last transient failure, or null. */
+  last_failure: string | null;
+}
+
 /** What `health()` reports. Never holds credentials. */
 export interface CioHealth {
   /** `pass` while CLOSED and the queue is empty; `warn` while degraded (half-open or a backlog); `fail` while OPEN or ISOLATED. */
@@ -36,6 +48,8 @@ export interface CioHealth {
   /** ISO time of the last transient failure, or null. */
   last_failure: string | null;
   queue: QueueHealth;
+  /** Each API's circuit. The fields above are the Track API's (it carries almost every call). */
+  apis: Record<ApiName, ApiHealth>;
 }
 
 /** Options of `flush()` and `close()`. */

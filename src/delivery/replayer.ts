@@ -27,7 +27,8 @@ export interface ReplaySettings extends Pick<PolicySettings, 'timeoutMs' | 'retr
 /** What the replayer needs from its client. */
 export interface ReplayerDeps {
   store: QueueStore;
-  pipeline: Pipeline;
+  /** The policies of each API: a replay of an operation runs under its API's (custom ones under Track's). */
+  pipelines: Readonly<Record<'track' | 'app', Pipeline>>;
   sdk: SdkClients;
   options: ReplaySettings;
   replays: ReadonlyMap<string, RegisteredReplay>;
@@ -148,7 +149,7 @@ export class Replayer {
         break;
       }
       if (moved === 0) {
-        if (this.#d.pipeline.circuitState === 'ISOLATED') break;
+        if (this.#track.circuitState === 'ISOLATED') break;
         // The circuit waits to half-open, entries are delayed or leased elsewhere: look again
         // shortly, bounded by the deadline.
         await delay(Math.min(25, Math.max(0, deadline - Date.now())));
@@ -173,7 +174,7 @@ export class Replayer {
     } catch (err) {
       this.#d.options.logger.error({ err: this.#d.redact(String(err)) }, 'customerio-resilience: queue replay failed');
     }
-    const open = this.#d.pipeline.circuitState !== 'CLOSED';
+    const open = this.#track.circuitState !== 'CLOSED';
     this.#schedule(moved > 0 && !open ? 0 : this.#d.options.drain.intervalMs);
   }
 
@@ -181,10 +182,12 @@ export class Replayer {
   #round(deadline: number): Promise<number> {
     if (this.#running) return this.#running;
     const run = (async (): Promise<number> => {
-      if (Date.now() < this.#pausedUntil || !this.#d.pipeline.canProbe) return 0;
+      const { track, app } = this.#d.pipelines;
+      if (Date.now() < this.#pausedUntil || !(track.canProbe || app.canProbe)) return 0;
       const o = this.#d.options;
-      // While the circuit is not closed, one entry at a time: the probe.
-      const limit = this.#d.pipeline.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
+      // While Track's circuit is not closed, one entry at a time: the probe. (An entry of an API
+      // whose circuit is open goes back, not counted, until that circuit may be probed.)
+      const limit = track.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
       const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
@@ -215,12 +218,12 @@ export class Replayer {
   }
 
   async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
-    const outcome = await this.#d.pipeline.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
+    const outcome = await this.#track.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
     const verdicts = batchVerdicts(outcome, entries.length);
     // Refused as a whole (too large, malformed): each entry gets its own verdict on its own route.
     if (verdicts === 'each') return this.#sendEach(entries, Number.POSITIVE_INFINITY);
     if (!outcome.ok) {
-      await this.#failed(entries, outcome.error);
+      await this.#failed(entries, outcome.error, this.#track);
       return 0;
     }
     const ok: QueueEntry[] = [];
@@ -238,16 +241,25 @@ export class Replayer {
     return entries.length;
   }
 
-  /** Sends entries on their own routes, one after another; on a transient failure the rest go back with it. */
+  /**
+   * Sends entries on their own routes, one after another. After a transient failure, the later
+   * entries of the same API go back with it untried (that API is failing); the others go on.
+   */
   async #sendEach(entries: QueueEntry[], deadline: number): Promise<number> {
     let settled = 0;
+    const failing = new Set<Pipeline>();
     for (let i = 0; i < entries.length; i++) {
       if (this.#late(deadline)) {
         await this.#putBack(entries.slice(i));
         break;
       }
       const entry = entries[i]!;
-      const outcome = await this.#replayOne(entry);
+      const lane = this.#laneOf(entry);
+      if (failing.has(lane)) {
+        await this.#putBack([entry]);
+        continue;
+      }
+      const outcome = await this.#replayOne(entry, lane);
       if (outcome.ok) {
         await this.#acked([entry], outcome.attempts);
         settled++;
@@ -265,18 +277,26 @@ export class Replayer {
         await this.#dead(entry, `${error.code}: ${error.message}`, error);
         settled++;
       } else {
-        // Customer.io is failing: this entry and the rest (not tried: their attempts do not count) go back together.
-        await this.#failed([entry], error, entries.slice(i + 1));
-        break;
+        await this.#failed([entry], error, lane);
+        failing.add(lane);
       }
     }
     return settled;
   }
 
-  #replayOne(entry: QueueEntry): Promise<RunOutcome<unknown>> {
+  /** The policies an entry's replay runs under: its API's. */
+  #laneOf(entry: QueueEntry): Pipeline {
+    return specOf(entry.operation)?.api === 'app' ? this.#d.pipelines.app : this.#track;
+  }
+
+  get #track(): Pipeline {
+    return this.#d.pipelines.track;
+  }
+
+  #replayOne(entry: QueueEntry, lane: Pipeline): Promise<RunOutcome<unknown>> {
     const spec = specOf(entry.operation);
     if (spec) {
-      return this.#d.pipeline.run(() => spec.invoke(this.#d.sdk, entry.args), {
+      return lane.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
       });
@@ -286,7 +306,7 @@ export class Replayer {
       const err = new CioError('TRANSIENT', `No replay handler is registered for '${entry.operation}' yet`, true);
       return Promise.resolve({ ok: false, error: err, attempts: 0 });
     }
-    return this.#d.pipeline.run(() => replay.handler(...entry.args), { repeatable: replay.repeatable, canDefer: false });
+    return lane.run(() => replay.handler(...entry.args), { repeatable: replay.repeatable, canDefer: false });
   }
 
   async #acked(entries: QueueEntry[], attempts: number): Promise<void> {
@@ -297,8 +317,8 @@ export class Replayer {
     this.#d.onSent(entries, attempts);
   }
 
-  /** Puts `entries` (tried) and `untried` (sent back with them, not tried) back after a transient failure. */
-  async #failed(entries: QueueEntry[], error: CioError, untried: QueueEntry[] = []): Promise<void> {
+  /** Puts `entries` back after a transient failure under `lane`'s policies. */
+  async #failed(entries: QueueEntry[], error: CioError, lane: Pipeline): Promise<void> {
     // Customer.io's Retry-After pauses the replay, never longer than retry.maxRetryAfterMs (a
     // `Retry-After: 999999999` must not stop the queue for years; durable stores keep the delay).
     const retryAfterMs = error.retryAfterMs === undefined ? undefined : capRetryAfter(error.retryAfterMs, this.#d.options.retry.maxRetryAfterMs);
@@ -308,10 +328,12 @@ export class Replayer {
     const max = open ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
     const tooMany = entries.filter((e) => e.attempts + 1 >= max);
     const again = entries.filter((e) => e.attempts + 1 < max);
-    const delayMs = open ? 0 : Math.max(retryAfterMs ?? 0, this.#backoff(entries[0]!));
+    // Refused by the open circuit: set aside until that circuit may be probed, at most one replay
+    // interval (a durable store keeps the delay, and the next process's circuit may be closed), so
+    // the entries of other APIs behind it go meanwhile.
+    const delayMs = open ? Math.min(lane.msUntilProbe, this.#d.options.drain.intervalMs) : Math.max(retryAfterMs ?? 0, this.#backoff(entries[0]!));
     const lastError = `${error.code}: ${error.message}`.slice(0, 500);
     if (again.length > 0) await this.#d.store.retry(again.map((e) => e.id), delayMs, lastError, open ? NOT_TRIED : undefined);
-    if (untried.length > 0) await this.#d.store.retry(untried.map((e) => e.id), delayMs, undefined, NOT_TRIED);
     for (const e of tooMany) await this.#dead(e, `${error.code}: gave up after ${e.attempts + 1} replay attempts (${error.message})`, error);
   }
 

@@ -189,6 +189,13 @@ export class Pipeline {
     return Date.now() - this.#openedAt >= (b ? b.halfOpenAfterMs : 0);
   }
 
+  /** How long until a call may probe the open circuit (0 when it may now, or the circuit is not open). */
+  get msUntilProbe(): number {
+    if (!this.#breaker || this.#breaker.state !== CircuitState.Open) return 0;
+    const b = this.#options.breaker;
+    return Math.max(0, this.#openedAt + (b ? b.halfOpenAfterMs : 0) - Date.now());
+  }
+
   /** The rate limiter, shared with the queue drainer. */
   get bucket(): TokenBucket | undefined {
     return this.#bucket;

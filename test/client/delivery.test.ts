@@ -102,6 +102,10 @@ describe('client: healthy delivery through the real SDK', () => {
       failure_count: 0,
       last_failure: null,
       queue: { store: 'memory', depth: 0, oldest_age_ms: 0, dropped: 0, dead_letter: 0 },
+      apis: {
+        track: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+        app: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+      },
     });
   });
 

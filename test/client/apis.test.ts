@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { newEventId } from '../../src/idempotency/eventId.js';
+import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
+import { harness, type Harness } from '../support/harness.js';
+
+const SEND = { to: 'u1@example.com', identifiers: { id: 'u1' }, transactional_message_id: 1 };
+
+describe('client: each API has its own circuit breaker and rate limit', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('an App API outage opens only the App circuit: tracking goes on, and health shows each circuit', async () => {
+    const cio = h.client({ retry: { maxAttempts: 1 }, breaker: { threshold: 2, halfOpenAfterMs: 60_000 } });
+    const states: Array<[string, string]> = [];
+    cio.on('circuitStateChanged', (e) => states.push([e.api, e.state]));
+    h.emu.fault({ status: 503, match: { api: 'app' } });
+    for (let i = 0; i < 3; i++) await cio.sendEmail(SEND);
+    expect(states).to.deep.equal([['app', 'OPEN']]);
+    const tracked = await cio.track('u1', { name: 'still_tracked' });
+    expect(tracked.status).to.equal('sent');
+    expect(h.emu.events.map((e) => e.name)).to.deep.equal(['still_tracked']);
+    const health = cio.health();
+    expect([health.circuit_state, health.apis.track.circuit_state, health.apis.app.circuit_state]).to.deep.equal(['CLOSED', 'CLOSED', 'OPEN']);
+    expect(health.status).to.equal('warn'); // Track decides "fail"; another API's open circuit is a warning
+    expect(health.apis.app.failure_count).to.equal(2);
+  });
+
+  it('a Track outage leaves the App API alone', async () => {
+    const cio = h.client({ retry: { maxAttempts: 1 }, breaker: { threshold: 2, halfOpenAfterMs: 60_000 } });
+    h.emu.fault({ status: 503, match: { api: 'track' } });
+    for (let i = 0; i < 3; i++) expect((await cio.identify(`u${i}`, { i })).status).to.equal('queued');
+    expect(cio.health().circuit_state).to.equal('OPEN');
+    expect(cio.health().status).to.equal('fail');
+    expect((await cio.sendEmail(SEND)).status).to.equal('sent');
+  });
+
+  it("App sends spend the App API's tokens, not Track's", async () => {
+    // Track allows one request and no wait; the App API its default 100/s.
+    const cio = h.client({ rateLimit: { perSecond: 1, burst: 1, maxWaitMs: 0 } });
+    expect((await cio.track('u1', { name: 'one' })).status).to.equal('sent');
+    const sends = await Promise.all([cio.sendEmail(SEND), cio.sendEmail(SEND), cio.sendEmail(SEND)]);
+    expect(sends.map((r) => r.status)).to.deep.equal(['sent', 'sent', 'sent']);
+    // Track's bucket is empty: the next track call is over the rate and queued.
+    const over = await cio.track('u1', { name: 'two' });
+    expect([over.status, over.error?.code]).to.deep.equal(['queued', 'RATE_LIMITED']);
+  });
+
+  it("takes the App API's own breaker and rate limit from apis.app, with typed errors", async () => {
+    const cio = h.client({ apis: { app: { rateLimit: { perSecond: 1, burst: 1 }, breaker: false } } });
+    const sends = await Promise.all([cio.sendEmail(SEND), cio.sendEmail(SEND)]);
+    expect(sends.map((r) => r.status)).to.deep.equal(['sent', 'queued']);
+    expect(sends[1]!.error?.code).to.equal('RATE_LIMITED');
+    expect(() => h.client({ apis: { app: { rateLimit: { perSecond: -1 } } } })).to.throw(RangeError, /apis\.app\.rateLimit\.perSecond/);
+    expect(() => h.client({ apis: { app: 'fast' as never } })).to.throw(TypeError, /apis\.app must be an object/);
+  });
+
+  it('replays each queued operation under its own API: App sends failing do not hold Track entries back', async () => {
+    const store = memoryQueue();
+    // The App sends are the oldest entries: a replay that let them block would never reach Track's.
+    for (let i = 0; i < 3; i++) {
+      await store.push({ id: newEventId(), operation: 'sendEmail', args: [{ ...SEND, identifiers: { id: `s${i}` } }], idempotencyKey: '', personKey: `s${i}`, enqueuedAt: Date.now(), attempts: 0 });
+    }
+    for (let i = 0; i < 3; i++) {
+      await store.push({ id: newEventId(), operation: 'identify', args: [`p${i}`, { i }], idempotencyKey: '', personKey: `p${i}`, enqueuedAt: Date.now(), attempts: 0 });
+    }
+    const cio = h.client({
+      queue: store,
+      drain: { enabled: false, batchSize: 2, intervalMs: 50 },
+      retry: { maxAttempts: 1 },
+      breaker: { threshold: 1, halfOpenAfterMs: 60_000 },
+    });
+    h.emu.fault({ status: 503, match: { api: 'app' } });
+    const done = await cio.flush({ timeoutMs: 1_000 });
+    expect(done).to.deep.equal({ delivered: 3, remaining: 3 });
+    expect([...h.emu.people.keys()].sort()).to.deep.equal(['p0', 'p1', 'p2']);
+    expect(cio.health().apis.app.circuit_state).to.equal('OPEN');
+    expect(cio.health().circuit_state).to.equal('CLOSED');
+    // Only the first send was tried: the others went back untried while the App circuit was open.
+    expect(h.emu.requests.filter((r) => r.operation === 'sendEmail')).to.have.length(1);
+  });
+});
