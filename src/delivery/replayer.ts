@@ -182,11 +182,14 @@ export class Replayer {
   #round(deadline: number): Promise<number> {
     if (this.#running) return this.#running;
     const run = (async (): Promise<number> => {
-      const { track, app } = this.#d.pipelines;
-      if (Date.now() < this.#pausedUntil || !(track.canProbe || app.canProbe)) return 0;
+      // Rounds follow Track's circuit (it carries almost every entry): while it is open nothing is
+      // taken, so a Track outage costs the store nothing. (Queued App sends then wait for it too;
+      // live App calls do not.) An entry of another API whose circuit is open goes back, not
+      // counted, until that circuit may be probed.
+      const track = this.#track;
+      if (Date.now() < this.#pausedUntil || !track.canProbe) return 0;
       const o = this.#d.options;
-      // While Track's circuit is not closed, one entry at a time: the probe. (An entry of an API
-      // whose circuit is open goes back, not counted, until that circuit may be probed.)
+      // While Track's circuit is not closed, one entry at a time: the probe.
       const limit = track.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.

@@ -47,11 +47,13 @@ describe('health: cioMetrics (real SDK against the emulator)', () => {
     expect(v('customerio_operation_duration_seconds_count', { operation: 'track', status: 'sent' })).to.equal(3);
     expect(v('customerio_operation_duration_seconds_bucket', { operation: 'track', status: 'sent', le: '+Inf' })).to.equal(3);
     expect(v('customerio_operation_duration_seconds_sum', { operation: 'track', status: 'sent' })).to.be.above(0).and.below(5);
-    expect(v('customerio_circuit_state')).to.equal(CIRCUIT_STATE_VALUES.CLOSED);
+    expect(v('customerio_circuit_state', { api: 'track' })).to.equal(CIRCUIT_STATE_VALUES.CLOSED);
+    expect(v('customerio_circuit_state', { api: 'app' })).to.equal(CIRCUIT_STATE_VALUES.CLOSED);
+    expect(v('customerio_operations_total', { api: 'track', operation: 'identify', status: 'sent' })).to.equal(1);
     expect(v('customerio_queue_depth')).to.equal(1);
     expect(v('customerio_queue_dead_letters')).to.equal(0);
     expect(v('customerio_queue_dropped_total')).to.equal(0);
-    expect(samples.every((s) => Object.keys(s.labels).every((k) => ['operation', 'status', 'le'].includes(k)))).to.equal(true);
+    expect(samples.every((s) => Object.keys(s.labels).every((k) => ['api', 'operation', 'status', 'le'].includes(k)))).to.equal(true);
     expect(m.contentType).to.equal('text/plain; version=0.0.4; charset=utf-8');
     m.close();
   });
@@ -68,6 +70,7 @@ describe('health: cioMetrics (real SDK against the emulator)', () => {
     expect((await cio.identify('u1', {})).status).to.equal('queued');
     expect((await cio.identify('u2', {})).status).to.equal('dropped');
     expect(await scrape('customerio_circuit_state')).to.equal(CIRCUIT_STATE_VALUES.OPEN);
+    expect(sampleValue(parsePromText(await m.metrics()).samples, 'customerio_circuit_state', { api: 'app' })).to.equal(CIRCUIT_STATE_VALUES.CLOSED); // Track's outage only
     expect(await scrape('customerio_queue_dropped_total')).to.equal(1);
     expect(await scrape('customerio_queue_depth')).to.equal(1);
     expect(await scrape('customerio_queue_dropped_total')).to.equal(1); // a second scrape does not add up again
