@@ -60,6 +60,12 @@ export class Replayer {
   readonly #d: ReplayerDeps;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
+  /**
+   * The single requests of the last round, still going (at most one such chain at a time): the next
+   * round's batch need not wait for them (the entries stay leased, so their people's later entries
+   * are not handed out meanwhile). Resolves how many entries it settled.
+   */
+  #alone: Promise<number> | undefined;
   #stopped = true;
   #pausedUntil = 0;
   #delivered = 0;
@@ -93,7 +99,7 @@ export class Replayer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshAgain = false;
-    await beforeDeadline(Promise.allSettled([this.#running, this.#refreshing]), deadline);
+    await beforeDeadline(Promise.allSettled([this.#running, this.#alone, this.#refreshing]), deadline);
   }
 
   /** Whether a read of the store's figures is under way. */
@@ -155,6 +161,8 @@ export class Replayer {
         await delay(Math.min(25, Math.max(0, deadline - Date.now())));
       }
     }
+    // The last round's single requests may still be going: their entries count once they settle.
+    if (this.#alone) await beforeDeadline(this.#alone.catch(() => 0), deadline);
     const stats = await beforeDeadline(this.refreshStats(), deadline + 1_000);
     return { delivered: this.#delivered - before, remaining: stats?.depth ?? 0 };
   }
@@ -196,11 +204,19 @@ export class Replayer {
       const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
       if (entries.length === 0) return 0;
       const { batches, alone } = split(entries);
-      const counts = await Promise.all([
-        ...batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b.entries, b.ops))),
-        alone.length === 0 ? 0 : this.#late(deadline) ? this.#putBack(alone) : this.#sendEach(alone, deadline),
-      ]);
-      const settled = counts.reduce((a, b) => a + b, 0);
+      const batched = Promise.all(batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b.entries, b.ops))));
+      let settled = 0;
+      if (alone.length > 0) {
+        // One chain of single requests at a time: the previous round's must end before this one's starts.
+        if (this.#alone) settled += await this.#alone;
+        const chain = this.#late(deadline) ? this.#putBack(alone) : this.#sendEach(alone, deadline);
+        this.#alone = chain;
+        void chain.then(
+          () => (this.#alone === chain ? (this.#alone = undefined) : undefined),
+          () => (this.#alone === chain ? (this.#alone = undefined) : undefined),
+        );
+      }
+      for (const n of await batched) settled += n;
       await this.refreshStats();
       return settled;
     })();
