@@ -8,6 +8,7 @@ import { OPERATIONS, specOf } from '../operations/table.js';
 import type { OperationName } from '../operations/types.js';
 import { validateCall } from '../operations/validateCall.js';
 import { Pipeline } from '../policies/pipeline.js';
+import { TokenBucket } from '../policies/rateLimiter.js';
 import { createRedactor, credentialSecrets, type Redactor } from '../policies/redact.js';
 import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
@@ -52,6 +53,8 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   readonly #sdk: SdkClients;
   /** Each API's policies: its own breaker and rate limit, so an outage or a burst of one never stops the other. */
   readonly #pipelines: Readonly<Record<ApiName, Pipeline>>;
+  /** The operations' own rate limits (`OperationSpec.ownRateLimit`), on top of their API's. */
+  readonly #limits = new Map<string, TokenBucket>();
   readonly #emitter: TypedEmitter<CioEvents>;
   readonly #guard: IdempotencyGuard;
   readonly #queue: QueueStore | undefined;
@@ -92,6 +95,9 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       track: new Pipeline(o, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('track', state, error) }),
       app: new Pipeline({ ...o, ...o.app }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('app', state, error) }),
     };
+    for (const [name, spec] of Object.entries(OPERATIONS) as Array<[string, OperationSpec]>) {
+      if (spec.ownRateLimit) this.#limits.set(name, new TokenBucket(spec.ownRateLimit));
+    }
     const store = o.idempotency ? (o.idempotency.store ?? lruIdempotencyStore({ max: o.idempotency.max })) : undefined;
     this.#guard = new IdempotencyGuard(store, o.idempotency || undefined, (operation, err) => {
       this.logger.warn({ operation, err: this.#redact(String(err)) }, 'customerio-resilience: idempotency store failed; sending anyway');
@@ -101,6 +107,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       this.#replayer = new Replayer({
         store: this.#queue,
         pipelines: this.#pipelines,
+        limitOf: (operation) => this.#limits.get(operation),
         sdk: this.#sdk,
         options: o,
         replays: this.#replays,
@@ -281,6 +288,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     const kept = await this.#calls.abandon();
     this.#pipelines.track.close();
     this.#pipelines.app.close();
+    for (const limit of this.#limits.values()) limit.close();
     try {
       await this.#queue?.close();
       // The client owns the stores it was given: closing it releases their connections too.
@@ -346,6 +354,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,
           onRetry: this.#retryListener(operation, reportedKey),
+          limit: this.#limits.get(operation),
         });
       const madeAt = Date.now();
       // A live upsert or delete carries no timestamp (as on its v1 route): Customer.io orders it by arrival.

@@ -2,6 +2,7 @@ import { CioError } from '../errors/CioError.js';
 import { specOf } from '../operations/table.js';
 import type { SdkClients } from '../operations/spec.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
+import type { TokenBucket } from '../policies/rateLimiter.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import { capRetryAfter } from '../policies/retryAfter.js';
 import type { PolicySettings } from '../policies/settings.js';
@@ -29,6 +30,8 @@ export interface ReplayerDeps {
   store: QueueStore;
   /** The policies of each API: a replay of an operation runs under its API's (custom ones under Track's). */
   pipelines: Readonly<Record<'track' | 'app', Pipeline>>;
+  /** An operation's own rate limit on top of its API's (a broadcast trigger's), if it has one. */
+  limitOf(operation: string): TokenBucket | undefined;
   sdk: SdkClients;
   options: ReplaySettings;
   replays: ReadonlyMap<string, RegisteredReplay>;
@@ -318,6 +321,7 @@ export class Replayer {
       return lane.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
+        limit: this.#d.limitOf(entry.operation),
       });
     }
     const replay = this.#d.replays.get(entry.operation);

@@ -59,6 +59,11 @@ export interface OperationSpec<N extends OperationName = OperationName> {
    * transactional request, no trailing `undefined`, events stamped with the time they were made.
    */
   stored(args: readonly unknown[], madeAt: number): unknown[];
+  /**
+   * The operation's own rate limit on top of its API's, as Customer.io publishes it for its route
+   * (API-triggered broadcasts: 1 request per 10 s). Absent: its API's alone.
+   */
+  readonly ownRateLimit?: { readonly perSecond: number; readonly burst: number } | undefined;
   /** Calls the SDK. May throw synchronously (the SDK's MissingParamError). */
   invoke(sdk: SdkClients, args: readonly unknown[]): Promise<unknown>;
 }

@@ -313,6 +313,8 @@ export const OPERATIONS: OperationTable = {
   sendInApp: transactional('in_app', (app, request) => app.sendInApp(sendRequest(SendInAppRequest, request))),
   triggerBroadcast: {
     api: 'app', repeatable: false, ordered: false, personKey: nobody,
+    // Customer.io allows API-triggered broadcasts 1 request per 10 seconds.
+    ownRateLimit: { perSecond: 0.1, burst: 1 },
     params: ['broadcastId', 'data', 'recipients'],
     check: (op, a) =>
       checkId(op, a[0], 'broadcastId', NO_BYTE_LIMIT) ??

@@ -59,6 +59,8 @@ export interface RunOptions {
   canDefer: boolean;
   /** Called before each retry. */
   onRetry?: ((attempt: number, delayMs: number, error: CioError) => void) | undefined;
+  /** The operation's own rate limit, on top of its API's (a broadcast trigger's 1 request per 10 s). */
+  limit?: TokenBucket | undefined;
 }
 
 /** What a run ended with. Never thrown. */
@@ -215,14 +217,16 @@ export class Pipeline {
     // A call that may be deferred and would not be sent now (open circuit, rate limit) skips the
     // policies altogether: the cheap path of every call during an outage or a burst.
     if (opts.canDefer) {
-      const early = this.#refusal();
+      const early = this.#refusal(opts.limit);
       if (early) return { ok: false, error: early, attempts: 0 };
     }
+    const limit = opts.limit;
     let attempts = 0;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
     const onRetry = opts.onRetry;
     const attemptTimeout = this.#timeout;
     const guarded = async (): Promise<T> => {
+      if (limit) await limit.take();
       if (this.#bucket) await this.#bucket.take();
       attempts++;
       try {
@@ -245,7 +249,7 @@ export class Pipeline {
       try {
         // Once closed (close() gave up on this call at its deadline), no further attempt goes out.
         if (this.#closed) throw new CioClosedError();
-        if (opts.canDefer && this.#overRate()) throw rateLimited();
+        if (opts.canDefer && this.#overRate(limit)) throw rateLimited();
         return this.#breaker ? await this.#breaker.execute(guarded) : await guarded();
       } catch (err) {
         const thrown = err instanceof BrokenCircuitError ? new CioCircuitOpenError() : err;
@@ -262,15 +266,17 @@ export class Pipeline {
     }
   }
 
-  /** Whether a call now would have to wait for the rate limiter longer than `rateLimit.maxWaitMs`. */
-  #overRate(): boolean {
-    return this.#bucket !== undefined && this.#options.rateLimit !== false && this.#bucket.waitMs() > this.#options.rateLimit.maxWaitMs;
+  /** Whether a call now would have to wait for the rate limiter (its API's, or its own `limit`) longer than `rateLimit.maxWaitMs`. */
+  #overRate(limit?: TokenBucket): boolean {
+    const maxWaitMs = this.#options.rateLimit === false ? 0 : this.#options.rateLimit.maxWaitMs;
+    if (limit !== undefined && limit.waitMs() > maxWaitMs) return true;
+    return this.#bucket !== undefined && this.#options.rateLimit !== false && this.#bucket.waitMs() > maxWaitMs;
   }
 
   /** Why a deferrable call would not be sent now, if it would not. */
-  #refusal(): CioError | undefined {
+  #refusal(limit?: TokenBucket): CioError | undefined {
     if (!this.canProbe) return CIRCUIT_OPEN;
-    if (this.#overRate()) return rateLimited();
+    if (this.#overRate(limit)) return rateLimited();
     return undefined;
   }
 

@@ -57,6 +57,17 @@ describe('client: each API has its own circuit breaker and rate limit', () => {
     expect(() => h.client({ apis: { app: 'fast' as never } })).to.throw(TypeError, /apis\.app must be an object/);
   });
 
+  it("holds API-triggered broadcasts to Customer.io's 1 request per 10 s on top of the App API's limit", async () => {
+    const cio = h.client();
+    const first = await cio.triggerBroadcast(7, { promo: 'a' });
+    const second = await cio.triggerBroadcast(7, { promo: 'b' });
+    expect(first.status).to.equal('sent');
+    expect([second.status, second.error?.code]).to.deep.equal(['queued', 'RATE_LIMITED']);
+    // The App API's own bucket is not spent by the refused one: sends go on.
+    expect((await cio.sendEmail(SEND)).status).to.equal('sent');
+    expect(h.emu.requests.filter((r) => r.operation === 'triggerBroadcast')).to.have.length(1);
+  });
+
   it('replays each queued operation under its own API: App sends failing do not hold Track entries back', async () => {
     const store = memoryQueue();
     // The App sends are the oldest entries: a replay that let them block would never reach Track's.
