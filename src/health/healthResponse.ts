@@ -1,5 +1,5 @@
 import type { CioClient } from '../client/CioClient.js';
-import type { CioHealth } from '../client/types.js';
+import type { ApiHealth, CioHealth } from '../client/types.js';
 
 /** An HTTP answer, independent of the framework that writes it. */
 export interface HttpAnswer {
@@ -13,7 +13,7 @@ export interface HttpAnswer {
 
 /** The JSON body of the health route. Holds state and figures only, never credentials. */
 export interface HealthBody {
-  customerio: Pick<CioHealth, 'status' | 'circuit_state' | 'failure_count' | 'last_failure' | 'queue'>;
+  customerio: Pick<CioHealth, 'status' | 'circuit_state' | 'failure_count' | 'last_failure' | 'queue'> & Partial<Pick<CioHealth, 'apis'>>;
 }
 
 /** Headers every health answer carries. */
@@ -32,22 +32,32 @@ function bodyOf(h: CioHealth): HealthBody {
       failure_count: h.failure_count,
       last_failure: h.last_failure,
       queue: { store: q.store, depth: q.depth, oldest_age_ms: q.oldest_age_ms, dropped: q.dropped, dead_letter: q.dead_letter },
+      ...(h.apis ? { apis: { track: apiOf(h.apis.track), app: apiOf(h.apis.app) } } : {}),
     },
   };
 }
 
+function apiOf(a: ApiHealth): ApiHealth {
+  return { circuit_state: a.circuit_state, failure_count: a.failure_count, last_failure: a.last_failure };
+}
+
+/** The default rule of the health route: degraded while the Track API's circuit is not closed. */
+export const TRACK_CIRCUIT_NOT_CLOSED = (health: CioHealth): boolean => health.circuit_state !== 'CLOSED';
+
 /**
- * The health route's answer: `200` while the circuit is `CLOSED`, else `degradedStatus`
- * (`503` unless the app chose `200` for readiness probes). A client whose `health()` throws
- * answers `503` with `status: 'fail'`.
+ * The health route's answer: `200` unless `degraded(health)` (by default: the Track API's circuit is
+ * not `CLOSED`), then `degradedStatus` (`503` unless the app chose `200` for readiness probes). A
+ * client whose `health()` (or rule) throws answers `503` with `status: 'fail'`.
  */
-export function healthResponse(client: CioClient, degradedStatus: 200 | 503 = 503): HttpAnswer {
+export function healthResponse(client: CioClient, degradedStatus: 200 | 503 = 503, degraded: (health: CioHealth) => boolean = TRACK_CIRCUIT_NOT_CLOSED): HttpAnswer {
   let health: CioHealth;
+  let down: boolean;
   try {
     health = client.health();
+    down = degraded(health) === true;
   } catch {
     return { status: 503, headers: { ...HEALTH_HEADERS }, body: JSON.stringify({ customerio: { status: 'fail', error: 'health unavailable' } }) };
   }
-  const status = health.circuit_state === 'CLOSED' ? 200 : degradedStatus;
+  const status = down ? degradedStatus : 200;
   return { status, headers: { ...HEALTH_HEADERS }, body: JSON.stringify(bodyOf(health)) };
 }

@@ -1,5 +1,7 @@
 import type { CioMetricsOptions } from '../health/metrics.js';
 import { describeOption } from '../internal/describe.js';
+import type { CioHealth } from '../client/types.js';
+import { TRACK_CIRCUIT_NOT_CLOSED } from '../health/healthResponse.js';
 
 /** Metrics served by the health router, with where. */
 export interface CioHealthMetricsOptions extends CioMetricsOptions {
@@ -20,6 +22,14 @@ export interface CioHealthRouterOptions<Req> {
    * @default 503
    */
   degradedStatus?: 200 | 503;
+  /**
+   * When the route answers `degradedStatus`: a rule on the client's `health()`. By default, while the
+   * Track API's circuit is not `CLOSED` (it carries almost every call); for example
+   * `(h) => h.circuit_state !== 'CLOSED' || h.apis.app.circuit_state !== 'CLOSED'` to report an App
+   * API outage too. A rule that throws answers `503`.
+   * @default (health) => health.circuit_state !== 'CLOSED'
+   */
+  degradedWhen?: (health: CioHealth) => boolean;
   /**
    * Decides whether a request may see the health (and metrics) route. When it answers `false` the
    * router passes the request on as if the route did not exist (the app's own 404). An error it
@@ -46,6 +56,7 @@ export const HEALTH_ROUTER_DEFAULTS = Object.freeze({
 export interface NormalizedHealthRouterOptions<Req> {
   path: string;
   degradedStatus: 200 | 503;
+  degradedWhen: (health: CioHealth) => boolean;
   guard: ((req: Req) => boolean | Promise<boolean>) | undefined;
   metrics: (CioMetricsOptions & { path: string }) | undefined;
 }
@@ -66,6 +77,10 @@ export function normalizeHealthRouterOptions<Req>(options: CioHealthRouterOption
   if (degradedStatus !== 200 && degradedStatus !== 503) {
     throw new RangeError(`cioHealthRouter: options.degradedStatus must be 200 or 503, got ${describeOption(degradedStatus)}`);
   }
+  const degradedWhen = options.degradedWhen ?? TRACK_CIRCUIT_NOT_CLOSED;
+  if (typeof degradedWhen !== 'function') {
+    throw new TypeError(`cioHealthRouter: options.degradedWhen must be a function (health) => boolean, got ${describeOption(degradedWhen)}`);
+  }
   const { guard } = options;
   if (guard !== undefined && typeof guard !== 'function') {
     throw new TypeError(`cioHealthRouter: options.guard must be a function (req) => boolean | Promise<boolean>, got ${describeOption(guard)}`);
@@ -80,5 +95,5 @@ export function normalizeHealthRouterOptions<Req>(options: CioHealthRouterOption
     metrics = { ...rest, path: checkPath('options.metrics.path', metricsPath, HEALTH_ROUTER_DEFAULTS.metricsPath) };
     if (metrics.path === path) throw new RangeError(`cioHealthRouter: options.metrics.path must differ from options.path, got ${describeOption(path)} for both`);
   }
-  return { path, degradedStatus, guard, metrics };
+  return { path, degradedStatus, degradedWhen, guard, metrics };
 }

@@ -28,7 +28,7 @@ export function healthRoutes<Req>(client: CioClient, o: NormalizedHealthRouterOp
       return undefined;
     },
     async answer(route) {
-      if (route === 'health' || !metrics) return healthResponse(client, o.degradedStatus);
+      if (route === 'health' || !metrics) return healthResponse(client, o.degradedStatus, o.degradedWhen);
       try {
         const body = await metrics.metrics();
         return { status: 200, headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' }, body };

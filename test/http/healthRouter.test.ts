@@ -46,6 +46,10 @@ for (const driver of DRIVERS) {
         customerio: {
           status: 'pass', circuit_state: 'CLOSED', failure_count: 0, last_failure: null,
           queue: { store: 'memory', depth: 0, oldest_age_ms: 0, dropped: 0, dead_letter: 0 },
+          apis: {
+            track: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+            app: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+          },
         },
       });
 
@@ -98,6 +102,24 @@ for (const driver of DRIVERS) {
       isolation.dispose();
     });
 
+    it("follows Track's circuit by default; degradedWhen makes an App API outage count too; a throwing rule answers 503", async () => {
+      const cio = h.client({ retry: false, breaker: { threshold: 1, halfOpenAfterMs: 60_000 } });
+      const byDefault = app(cio);
+      const strict = app(cio, { degradedWhen: (health) => health.circuit_state !== 'CLOSED' || health.apis.app.circuit_state !== 'CLOSED' });
+      const broken = app(cio, {
+        degradedWhen: () => {
+          throw new Error('rule failed');
+        },
+      });
+      h.emu.fault({ status: 503, match: { api: 'app' } });
+      await cio.sendEmail({ to: 'u1@example.com', identifiers: { id: 'u1' }, transactional_message_id: 1 });
+      const healthy = await byDefault.get('/health/customerio');
+      expect(healthy.status).to.equal(200);
+      expect(healthy.body.customerio.apis.app.circuit_state).to.equal('OPEN');
+      expect((await strict.get('/health/customerio')).status).to.equal(503);
+      expect((await broken.get('/health/customerio')).status).to.equal(503);
+    });
+
     it('answers 404 (as if absent) when the guard says no, sync or async', async () => {
       const cio = h.client();
       const denied = app(cio, { guard: () => false });
@@ -133,6 +155,7 @@ for (const driver of DRIVERS) {
       expect(build(cio, { path: 'health' })).to.throw(TypeError, /options\.path must be a path starting with '\/'.*got "health"/);
       expect(build(cio, { degradedStatus: 204 })).to.throw(RangeError, /degradedStatus must be 200 or 503, got 204/);
       expect(build(cio, { guard: 'yes' })).to.throw(TypeError, /options\.guard must be a function/);
+      expect(build(cio, { degradedWhen: 'track' })).to.throw(TypeError, /options\.degradedWhen must be a function/);
       expect(build(cio, { metrics: 'on' })).to.throw(TypeError, /options\.metrics must be a boolean or an object/);
       expect(build(cio, { metrics: { path: '/health/customerio' } })).to.throw(RangeError, /metrics\.path must differ/);
     });
