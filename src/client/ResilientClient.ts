@@ -25,7 +25,8 @@ import { Fallback } from './fallback.js';
 import { PersonOrder } from './personOrder.js';
 import { QueueFigures } from './queueFigures.js';
 import { guardRedirects } from './redirects.js';
-import type { ApiHealth, ApiName, CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
+import { healthOf } from './healthReport.js';
+import type { ApiName, CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import { CALL, OperationMethods } from '../operations/methods.js';
 
 /** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
@@ -182,27 +183,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   }
 
   health(): CioHealth {
-    const track = this.#pipelines.track;
-    const state = track.circuitState;
-    const q = this.#figures.stats;
-    const apis = { track: apiHealth(track), app: apiHealth(this.#pipelines.app) };
-    const down = (s: CioHealth['circuit_state']): boolean => s === 'OPEN' || s === 'ISOLATED';
-    // Track's circuit decides (the seed's fields); another API not closed, or a backlog, is a warning.
-    const status = down(state) ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 || apis.app.circuit_state !== 'CLOSED' ? 'warn' : 'pass';
-    return {
-      status,
-      circuit_state: state,
-      failure_count: apis.track.failure_count,
-      last_failure: apis.track.last_failure,
-      queue: {
-        store: this.#queue?.name ?? 'none',
-        depth: q.depth,
-        oldest_age_ms: this.#figures.oldestAge(),
-        dropped: q.dropped,
-        dead_letter: q.deadLetters,
-      },
-      apis,
-    };
+    return healthOf(this.#pipelines, this.#figures, this.#queue?.name ?? 'none');
   }
 
   isolate(): { dispose(): void } {
@@ -405,10 +386,4 @@ function checkTimeout(method: string, options: DrainOptions): number {
   const t = options.timeoutMs ?? 10_000;
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new RangeError(`${method}: timeoutMs must be a finite number >= 0, got ${String(t)}`);
   return t;
-}
-
-/** One API's circuit in `health()`. */
-function apiHealth(p: Pipeline): ApiHealth {
-  const last = p.lastFailure;
-  return { circuit_state: p.circuitState, failure_count: p.failureCount, last_failure: last === null ? null : new Date(last).toISOString() };
 }
