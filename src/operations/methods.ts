@@ -5,7 +5,12 @@
  * `RequestScopedClient implements ScopedCioClient` check them against the operations' signatures.
  */
 import type {
+  CallOptions,
+  CioData,
+  CioEventData,
+  IdentifierType,
   MetricRequestData,
+  OperationName,
   PushRequestData,
   SendEmailRequest,
   SendInAppRequest,
@@ -13,8 +18,8 @@ import type {
   SendPushRequest,
   SendSMSRequest,
   SendWhatsAppRequest,
-} from 'customerio-node';
-import type { CallOptions, CioData, CioEventData, IdentifierType, OperationName, TransactionalRequest } from './types.js';
+  TransactionalRequest,
+} from './types.js';
 
 /** The method each operation method hands its call to (not reachable without this symbol). */
 export const CALL = Symbol('call');

@@ -27,19 +27,8 @@ import { isRecord } from '../validation/isRecord.js';
 import { BATCH_FORMS } from './batchForms.js';
 import { entityBatchForm, entityEventId, entityKey, entityWithEventId, storedEntity } from './entity.js';
 import type { OperationSpec, OperationTable } from './spec.js';
-import {
-  SendEmailRequest,
-  SendInAppRequest,
-  SendInboxMessageRequest,
-  SendPushRequest,
-  SendSMSRequest,
-  SendWhatsAppRequest,
-  messageOf,
-  recipientOf,
-  requireApp,
-  sendRequest,
-} from './transactional.js';
-import type { APIClient, TrackClient } from 'customerio-node';
+import { messageOf, recipientOf, requireApp, sendTransactional } from './transactional.js';
+import type { TrackClient } from 'customerio-node';
 import type { OperationName } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -96,7 +85,7 @@ function personUpdate<N extends OperationName>(spec: Pick<OperationSpec<N>, 'par
  * A transactional send on the App API: the SDK's request object or its plain options, stored as its
  * message. Customer.io cannot de-duplicate it, so it is not repeatable: at-most-once by default.
  */
-function transactional(kind: TransactionalKind, send: (app: APIClient, request: unknown) => Promise<unknown>): OperationSpec<TransactionalName> {
+function transactional(kind: TransactionalKind): OperationSpec<TransactionalName> {
   return {
     api: 'app',
     repeatable: false,
@@ -105,7 +94,7 @@ function transactional(kind: TransactionalKind, send: (app: APIClient, request: 
     check: (op, a) => checkTransactional(op, a[0], kind),
     personKey: (a) => recipientOf(a[0]),
     stored: (a) => [messageOf(a[0])],
-    invoke: (sdk, a) => send(requireApp(sdk), a[0]),
+    invoke: (sdk, a) => sendTransactional(kind, sdk, a[0]),
   };
 }
 
@@ -305,12 +294,12 @@ export const OPERATIONS: OperationTable = {
     stored: storedEntity,
     invoke: (sdk, a) => sdk.track.entity(a[0] as Obj),
   },
-  sendEmail: transactional('email', (app, request) => app.sendEmail(sendRequest(SendEmailRequest, request))),
-  sendPush: transactional('push', (app, request) => app.sendPush(sendRequest(SendPushRequest, request))),
-  sendSMS: transactional('sms', (app, request) => app.sendSMS(sendRequest(SendSMSRequest, request))),
-  sendWhatsApp: transactional('whatsapp', (app, request) => app.sendWhatsApp(sendRequest(SendWhatsAppRequest, request))),
-  sendInboxMessage: transactional('inbox', (app, request) => app.sendInboxMessage(sendRequest(SendInboxMessageRequest, request))),
-  sendInApp: transactional('in_app', (app, request) => app.sendInApp(sendRequest(SendInAppRequest, request))),
+  sendEmail: transactional('email'),
+  sendPush: transactional('push'),
+  sendSMS: transactional('sms'),
+  sendWhatsApp: transactional('whatsapp'),
+  sendInboxMessage: transactional('inbox'),
+  sendInApp: transactional('in_app'),
   triggerBroadcast: {
     api: 'app', repeatable: false, ordered: false, personKey: nobody,
     // Customer.io allows API-triggered broadcasts 1 request per 10 seconds.

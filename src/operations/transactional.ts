@@ -8,6 +8,7 @@ import {
   SendWhatsAppRequest,
 } from 'customerio-node';
 import { isRecord } from '../validation/isRecord.js';
+import type { TransactionalKind } from '../validation/checkTransactional.js';
 import type { SdkClients } from './spec.js';
 
 type Obj = Record<string, unknown>;
@@ -48,4 +49,17 @@ export function recipientOf(request: unknown): string {
   return String(ids['id'] ?? ids['email'] ?? ids['cio_id'] ?? '');
 }
 
-export { SendEmailRequest, SendInAppRequest, SendInboxMessageRequest, SendPushRequest, SendSMSRequest, SendWhatsAppRequest };
+/** Each transactional send: its SDK request class and APIClient method, in one place. */
+const SENDS: Readonly<Record<TransactionalKind, (app: APIClient, request: unknown) => Promise<unknown>>> = {
+  email: (app, r) => app.sendEmail(sendRequest(SendEmailRequest, r)),
+  push: (app, r) => app.sendPush(sendRequest(SendPushRequest, r)),
+  sms: (app, r) => app.sendSMS(sendRequest(SendSMSRequest, r)),
+  whatsapp: (app, r) => app.sendWhatsApp(sendRequest(SendWhatsAppRequest, r)),
+  inbox: (app, r) => app.sendInboxMessage(sendRequest(SendInboxMessageRequest, r)),
+  in_app: (app, r) => app.sendInApp(sendRequest(SendInAppRequest, r)),
+};
+
+/** Sends a transactional message of `kind` (a request object, or its plain options) on the App API. */
+export function sendTransactional(kind: TransactionalKind, sdk: SdkClients, request: unknown): Promise<unknown> {
+  return SENDS[kind](requireApp(sdk), request);
+}

@@ -13,6 +13,16 @@ import type {
   SendSMSRequest,
   SendWhatsAppRequest,
 } from 'customerio-node';
+export type {
+  MetricRequestData,
+  PushRequestData,
+  SendEmailRequest,
+  SendInAppRequest,
+  SendInboxMessageRequest,
+  SendPushRequest,
+  SendSMSRequest,
+  SendWhatsAppRequest,
+};
 import type { CioError } from '../errors/CioError.js';
 import type { IdentifierType } from '../validation/checkIdentifiers.js';
 
