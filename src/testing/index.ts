@@ -21,6 +21,9 @@ export type {
   FaultMatch,
   FaultSpec,
   ObjectRecord,
+  PipelinesMessage,
+  PipelinesMessageType,
+  PipelinesRejection,
   RecordedRequest,
   WaitOptions,
 } from './types.js';

@@ -21,6 +21,8 @@ import type {
   FaultHandle,
   FaultSpec,
   ObjectRecord,
+  PipelinesMessage,
+  PipelinesRejection,
   RecordedRequest,
   WaitOptions,
 } from './types.js';
@@ -30,6 +32,7 @@ export const EMULATOR_DEFAULTS = Object.freeze({
   siteId: 'emu-site',
   apiKey: 'emu-track-key',
   appApiKey: 'emu-app-key',
+  pipelinesWriteKey: 'emu-pipelines-key',
   host: '127.0.0.1',
 });
 
@@ -42,6 +45,8 @@ interface Incoming {
   /** Parsed body, or `undefined` when the body was not valid JSON (or too large to read). */
   readonly body: unknown;
   readonly tooLarge: boolean;
+  /** `X-Strict-Mode: 1` was sent (Data Pipelines). */
+  readonly strict: boolean;
 }
 
 /** The emulator; see {@link CioEmulator} for the contract. */
@@ -51,6 +56,7 @@ class Emulator implements CioEmulator {
   readonly #region: 'us' | 'eu';
   readonly #trackAuth: string;
   readonly #appAuth: string;
+  readonly #pipelinesAuth: string;
   readonly #now: () => number;
   readonly #state: EmulatorState;
   readonly #faults: FaultBook;
@@ -74,6 +80,8 @@ class Emulator implements CioEmulator {
     // Only the expected header values are kept (to compare with), never anything a client sent.
     this.#trackAuth = `Basic ${Buffer.from(`${siteId}:${apiKey}`, 'utf8').toString('base64')}`;
     this.#appAuth = `Bearer ${appApiKey}`;
+    const writeKey = options.pipelinesWriteKey ?? EMULATOR_DEFAULTS.pipelinesWriteKey;
+    this.#pipelinesAuth = `Basic ${Buffer.from(`${writeKey}:`, 'utf8').toString('base64')}`;
     this.#now = options.now ?? Date.now;
     this.#state = new EmulatorState(this.#now);
     this.#faults = new FaultBook(this.#now);
@@ -88,6 +96,9 @@ class Emulator implements CioEmulator {
   }
   get appUrl(): string {
     return `${this.url}/v1`;
+  }
+  get pipelinesUrl(): string {
+    return `${this.url}/cdp/v1`;
   }
   get port(): number {
     return this.#port;
@@ -125,6 +136,18 @@ class Emulator implements CioEmulator {
   get deliveries(): ReadonlyMap<string, DeliveryRecord> {
     return this.#state.deliveries;
   }
+  get pipelinesMessages(): readonly PipelinesMessage[] {
+    return this.#state.pipelines.messages;
+  }
+  get pipelinesDuplicates(): number {
+    return this.#state.pipelines.duplicates;
+  }
+  get pipelinesRejected(): readonly PipelinesRejection[] {
+    return this.#state.pipelines.rejected;
+  }
+  get pipelinesPeople(): ReadonlyMap<string, Record<string, unknown>> {
+    return this.#state.pipelines.people;
+  }
 
   fault(spec: FaultSpec): FaultHandle {
     return this.#faults.add(spec);
@@ -145,6 +168,10 @@ class Emulator implements CioEmulator {
 
   waitForEvents(n: number, opts: WaitOptions = {}): Promise<void> {
     return this.#state.waiters.waitFor('events', () => this.#state.events.length, n, opts.timeoutMs);
+  }
+
+  waitForPipelinesMessages(n: number, opts: WaitOptions = {}): Promise<void> {
+    return this.#state.waiters.waitFor('Data Pipelines messages', () => this.#state.pipelines.messages.length, n, opts.timeoutMs);
   }
 
   on<K extends keyof CioEmulatorEvents>(event: K, listener: (payload: CioEmulatorEvents[K]) => void): this {
@@ -225,7 +252,8 @@ class Emulator implements CioEmulator {
     if (header === undefined || header === '') return 'missing';
     if (api === 'track') return header === this.#trackAuth ? 'ok' : 'invalid';
     if (api === 'app') return header === this.#appAuth ? 'ok' : 'invalid';
-    return header === this.#trackAuth || header === this.#appAuth ? 'ok' : 'invalid';
+    if (api === 'pipelines') return header === this.#pipelinesAuth ? 'ok' : 'invalid';
+    return header === this.#trackAuth || header === this.#appAuth || header === this.#pipelinesAuth ? 'ok' : 'invalid';
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -254,7 +282,8 @@ class Emulator implements CioEmulator {
     };
     const spec = this.#faults.take({ api: route.api, method, path: url.pathname, operation: route.operation });
     record.fault = spec !== null;
-    const incoming: Incoming = { req, res, record, route, body: parsed.ok ? body : undefined, tooLarge: raw.text === null };
+    const strict = req.headers['x-strict-mode'] === '1';
+    const incoming: Incoming = { req, res, record, route, body: parsed.ok ? body : undefined, tooLarge: raw.text === null, strict };
     const delayMs = spec?.delayMs ?? 0;
     if (delayMs > 0) {
       this.#state.addRequest(record);
@@ -299,11 +328,11 @@ class Emulator implements CioEmulator {
   }
 
   /** Normal handling: route, auth, body, then the route's handler. */
-  #handle({ record, route, body, tooLarge }: Incoming): Reply {
+  #handle({ record, route, body, tooLarge, strict }: Incoming): Reply {
     if (route.handler === null) return fail(404, `Not found: ${record.method} ${record.path}`);
-    if (record.auth !== 'ok' && !route.noAuth) return fail(401, 'Unauthorized request');
+    if (record.auth !== 'ok' && !route.noAuth && !route.checksItself) return fail(401, 'Unauthorized request');
     if (tooLarge) return fail(413, `request body of ${record.bodyBytes} bytes is too large`);
-    if (body === undefined) return fail(400, 'request body is not valid JSON');
+    if (body === undefined && !route.checksItself) return fail(400, 'request body is not valid JSON');
     try {
       return route.handler({
         params: route.params,
@@ -315,6 +344,8 @@ class Emulator implements CioEmulator {
         now: this.#now,
         siteId: this.#siteId,
         region: this.#region,
+        auth: record.auth,
+        strict,
       });
     } catch (error) {
       return fail(500, `CIO emulator internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -323,7 +354,8 @@ class Emulator implements CioEmulator {
 }
 
 /**
- * Start a local Customer.io API (Track v1/v2 and the App API sends) on `127.0.0.1` and a free port,
+ * Start a local Customer.io API (Track v1/v2, the App API sends and some of its reads, and the Data
+ * Pipelines API) on `127.0.0.1` and a free port,
  * for the real `customerio-node` SDK to talk to over loopback. Validates Customer.io's limits,
  * de-duplicates events by ULID `id`, keeps a small model of people, and injects faults on demand.
  *

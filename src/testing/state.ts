@@ -8,6 +8,7 @@ import type {
   ObjectRecord,
   RecordedRequest,
 } from './types.js';
+import { PipelinesState } from './pipelinesState.js';
 import { Waiters } from './waiters.js';
 
 /** A recorded request whose answer may still be pending (the emulator fills `status` in later). */
@@ -63,16 +64,21 @@ export class EmulatorState {
   readonly deliveries = new Map<string, MutableDeliveryRecord>();
   /** Events ignored as ULID duplicates. */
   duplicates = 0;
+  /** The Data Pipelines API's messages, rejections and profiles. */
+  readonly pipelines: PipelinesState;
 
   readonly #now: () => number;
   readonly #seenEventIds = new Set<string>();
   /** Per person, per attribute: the timestamp (seconds) of the write that set it. */
   readonly #attributeTimes = new Map<string, Map<string, number>>();
+  /** Per delivery, per metric: when (seconds) it was first reported. */
+  readonly #metricTimes = new Map<string, Map<string, number>>();
   #nextRequestSeq = 1;
 
   constructor(now: () => number) {
     this.#now = now;
     this.emitter.setMaxListeners(0);
+    this.pipelines = new PipelinesState(now, (message) => this.#emit('pipelinesMessage', message));
   }
 
   /** Allocate the next request number. */
@@ -141,6 +147,11 @@ export class EmulatorState {
     }
     this.people.set(person, current);
     this.#attributeTimes.set(person, times);
+  }
+
+  /** When (unix seconds) each attribute of a person was last written; `undefined` for an unknown person. */
+  attributeTimes(person: string): ReadonlyMap<string, number> | undefined {
+    return this.#attributeTimes.get(person);
   }
 
   /** Delete a person, their attribute times, devices, segment memberships and object relationships. */
@@ -255,8 +266,18 @@ export class EmulatorState {
   /** Append a reported metric to a known delivery; `undefined` when the id is not one the emulator issued. */
   addMetric(deliveryId: string, metric: string): DeliveryRecord | undefined {
     const delivery = this.deliveries.get(deliveryId);
-    delivery?.metrics.push(metric);
+    if (delivery !== undefined) {
+      delivery.metrics.push(metric);
+      const times = this.#metricTimes.get(deliveryId) ?? new Map<string, number>();
+      if (!times.has(metric)) times.set(metric, Math.floor(this.#now() / 1000));
+      this.#metricTimes.set(deliveryId, times);
+    }
     return delivery;
+  }
+
+  /** When (unix seconds) each metric of a delivery was first reported; empty when none was. */
+  metricTimes(deliveryId: string): ReadonlyMap<string, number> {
+    return this.#metricTimes.get(deliveryId) ?? new Map();
   }
 
   /** Forget everything (the request counter restarts at 1). */
@@ -273,6 +294,8 @@ export class EmulatorState {
     this.duplicates = 0;
     this.#seenEventIds.clear();
     this.#attributeTimes.clear();
+    this.#metricTimes.clear();
+    this.pipelines.reset();
     this.#nextRequestSeq = 1;
   }
 

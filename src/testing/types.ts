@@ -4,8 +4,11 @@
  * @packageDocumentation
  */
 
-/** Which Customer.io API a request was addressed to: Track (`/api/v1`, `/api/v2`), App (`/v1`) or neither. */
-export type CioApi = 'track' | 'app' | 'unknown';
+/**
+ * Which Customer.io API a request was addressed to: Track (`/api/v1`, `/api/v2`), App (`/v1`), Data
+ * Pipelines (`/cdp/v1`, Customer.io's `https://cdp.customer.io/v1`) or none of them.
+ */
+export type CioApi = 'track' | 'app' | 'pipelines' | 'unknown';
 
 /** How a request authenticated: right credentials, no `Authorization` header, or wrong credentials. */
 export type AuthState = 'ok' | 'missing' | 'invalid';
@@ -18,6 +21,11 @@ export interface CioEmulatorOptions {
   apiKey?: string | undefined;
   /** App API key accepted as a Bearer token. Default `'emu-app-key'`. */
   appApiKey?: string | undefined;
+  /**
+   * Data Pipelines source write key, accepted in Basic auth as `base64(writeKey + ':')` (the key is
+   * the user name, the password blank), as `PipelinesClient` sends it. Default `'emu-pipelines-key'`.
+   */
+  pipelinesWriteKey?: string | undefined;
   /** TCP port; `0` (the default) picks a free one. The same port is kept across `down()` / `up()`. */
   port?: number | undefined;
   /** Interface to listen on. Default `'127.0.0.1'`. */
@@ -52,7 +60,12 @@ export interface RecordedRequest {
    * `getAccountRegion`, `trackPush`, `reportMetric`, `addCustomersToSegment`,
    * `removeCustomersFromSegment`, `submitForm`, `unsubscribe`, `batch`, `entity`, `sendEmail`,
    * `sendPush`, `sendSMS`, `sendWhatsApp`, `sendInboxMessage`, `sendInApp`, `triggerBroadcast`;
-   * `null` for an unknown route.
+   * the App API reads `getCustomersByEmail`, `searchCustomers`, `getAttributes`,
+   * `getCustomersAttributes`, `getSegmentMembership`, `getSegmentCustomerCount`, `getMessage`; the
+   * Data Pipelines calls `pipelines.identify`, `pipelines.track`, `pipelines.page`,
+   * `pipelines.screen`, `pipelines.group`, `pipelines.alias`, `pipelines.batch` (named as this
+   * package's operations table names them, so they never clash with the Track API's `identify`,
+   * `track` and `batch`); `null` for an unknown route.
    */
   readonly operation: string | null;
   /** Status answered, or `null` when no answer was (yet) sent: a hang, a reset (also after `applyThen`), or a pending delay. */
@@ -168,6 +181,55 @@ export interface DeliveryRecord {
   readonly metrics: readonly string[];
 }
 
+/** The message types of the Data Pipelines API (a `/batch` item's `type`, else the route). */
+export type PipelinesMessageType = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
+
+/** A Data Pipelines message the emulator accepted (answered 200 and not a `messageId` duplicate). */
+export interface PipelinesMessage {
+  /** 1-based position in `pipelinesMessages`. */
+  readonly seq: number;
+  /** `seq` of the request that carried it. */
+  readonly requestSeq: number;
+  /** Time it was accepted, ms since the epoch. */
+  readonly at: number;
+  /** Its type: the route's (`/identify` ...), or a `/batch` item's `type`. */
+  readonly type: PipelinesMessageType;
+  /** `userId` as a string (the SDK takes numbers too), `null` when absent. */
+  readonly userId: string | null;
+  /** `anonymousId`, `null` when absent. */
+  readonly anonymousId: string | null;
+  /** `messageId` (the SDK fills a UUID when the caller gives none), `null` when absent: never de-duplicated then. */
+  readonly messageId: string | null;
+  /** A `track`'s `event`, a `page`'s or `screen`'s `name`; `null` otherwise (or when a page has no name). */
+  readonly name: string | null;
+  /** Index in the `/batch` array, `null` for the single-message routes. */
+  readonly batchIndex: number | null;
+  /** Whether the request asked for strict mode (`X-Strict-Mode: 1`). */
+  readonly strict: boolean;
+  /** The message as sent (a `/batch` item, with its `type`). */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** A Data Pipelines request or message the emulator did not process. See {@link CioEmulator.pipelinesRejected}. */
+export interface PipelinesRejection {
+  /** `seq` of the request. */
+  readonly requestSeq: number;
+  /** Time, ms since the epoch. */
+  readonly at: number;
+  /** The message type, `'batch'` for a whole `/batch` request, `null` for a batch item with no valid `type`. */
+  readonly type: PipelinesMessageType | 'batch' | null;
+  /** Index of the rejected item in a `/batch`, `null` for a whole request. */
+  readonly batchIndex: number | null;
+  /** Whether the request asked for strict mode; without it the request was answered 200 all the same. */
+  readonly strict: boolean;
+  /** What strict mode answers for it: 401 (write key) or 400 (everything else). */
+  readonly status: 400 | 401;
+  /** Why, as Customer.io's `meta.errors` would say it. */
+  readonly errors: readonly string[];
+  /** The message (or request body) as sent; `null` when the body was not JSON. */
+  readonly payload: unknown;
+}
+
 /** A device registered with `addDevice` (v1) or `add_device` (v2). */
 export interface DeviceRecord {
   /** Device token. */
@@ -182,8 +244,8 @@ export interface DeviceRecord {
 
 /** Which requests a fault rule applies to. Every given field must match; an empty match matches all. */
 export interface FaultMatch {
-  /** API of the request. */
-  api?: 'track' | 'app' | undefined;
+  /** API of the request (`'pipelines'` for the Data Pipelines routes). */
+  api?: Exclude<CioApi, 'unknown'> | undefined;
   /** HTTP method (case-insensitive). */
   method?: string | undefined;
   /** Exact path (without query) or a pattern tested against it. */
@@ -248,6 +310,8 @@ export interface CioEmulatorEvents {
   event: DeliveredEvent;
   /** An operation was accepted. */
   operation: AcceptedOperation;
+  /** A Data Pipelines message was accepted (not a `messageId` duplicate). */
+  pipelinesMessage: PipelinesMessage;
 }
 
 /** Options of the `waitFor*` helpers. */
@@ -264,6 +328,11 @@ export interface CioEmulator {
   readonly trackUrl: string;
   /** App API base for the SDK's `url` option: `${url}/v1`. */
   readonly appUrl: string;
+  /**
+   * Data Pipelines base for `PipelinesClient`'s `url` option: `${url}/cdp/v1` (Customer.io's is
+   * `https://cdp.customer.io/v1`; the SDK appends `/identify`, `/track`, ..., `/batch`).
+   */
+  readonly pipelinesUrl: string;
   /** The port listened on (kept across `down()` / `up()`). */
   readonly port: number;
   /** Whether the emulator is listening. */
@@ -296,6 +365,27 @@ export interface CioEmulator {
   readonly objects: ReadonlyMap<string, ObjectRecord>;
   /** Transactional deliveries by `delivery_id`, with the metrics reported for them. */
   readonly deliveries: ReadonlyMap<string, DeliveryRecord>;
+  /**
+   * Data Pipelines messages Customer.io would have processed, in arrival order (each item of a
+   * `/batch` on its own), after `messageId` de-duplication. A live read-only view.
+   */
+  readonly pipelinesMessages: readonly PipelinesMessage[];
+  /** Data Pipelines messages dropped because their `messageId` had been accepted before. */
+  readonly pipelinesDuplicates: number;
+  /**
+   * Data Pipelines messages (and whole requests) Customer.io would not process: wrong or missing
+   * write key, body not JSON, over a size limit, or invalid. In strict mode (`X-Strict-Mode: 1`)
+   * they were answered 401/400; otherwise 200, as Customer.io's permissive mode does. A live read-only view.
+   */
+  readonly pipelinesRejected: readonly PipelinesRejection[];
+  /**
+   * Traits of Data Pipelines profiles, merged (last write wins per trait) from `identify` calls, by
+   * `userId` (else `anonymousId`, else the `traits.email` an id-less identify names). An identify
+   * with both ids, or an `alias`, folds the anonymous / previous profile into the `userId` one (the
+   * `userId` profile's traits win). Kept apart from `people` (the Track API's workspace): what a
+   * Pipelines source changes in a workspace depends on its destinations, which the emulator does not model.
+   */
+  readonly pipelinesPeople: ReadonlyMap<string, Record<string, unknown>>;
   /** Add a fault rule after the existing ones (the first matching active rule applies). */
   fault(spec: FaultSpec): FaultHandle;
   /** Remove every fault rule. */
@@ -304,12 +394,17 @@ export interface CioEmulator {
   down(): Promise<void>;
   /** Listen again on the same port. No-op when already up; rejects after `close()`. */
   up(): Promise<void>;
-  /** Forget requests, events, operations, people, devices, suppressions, segments, objects, deliveries, faults and seen event ids. */
+  /**
+   * Forget requests, events, operations, people, devices, suppressions, segments, objects,
+   * deliveries, Data Pipelines messages, rejections and profiles, faults, and seen event ids and `messageId`s.
+   */
   reset(): void;
   /** Resolve once `requests.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
   waitForRequests(n: number, opts?: WaitOptions): Promise<void>;
   /** Resolve once `events.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
   waitForEvents(n: number, opts?: WaitOptions): Promise<void>;
+  /** Resolve once `pipelinesMessages.length >= n`; reject after `timeoutMs` (default 5000) or on `close()`. */
+  waitForPipelinesMessages(n: number, opts?: WaitOptions): Promise<void>;
   /** Subscribe to a notification. */
   on<K extends keyof CioEmulatorEvents>(event: K, listener: (payload: CioEmulatorEvents[K]) => void): this;
   /** Unsubscribe a listener added with {@link CioEmulator.on}. */

@@ -1,6 +1,6 @@
 import type { Reply } from '../http.js';
 import type { EmulatorState } from '../state.js';
-import type { CioApi } from '../types.js';
+import type { AuthState, CioApi } from '../types.js';
 
 /** What a route handler gets. */
 export interface RouteContext {
@@ -8,7 +8,10 @@ export interface RouteContext {
   readonly params: Readonly<Record<string, string>>;
   /** Query string parameters (last value wins). */
   readonly query: Readonly<Record<string, string>>;
-  /** Parsed JSON body (`null` when empty). */
+  /**
+   * Parsed JSON body (`null` when empty). `undefined` when the body is not JSON: only a route that
+   * `checksItself` sees that (the others are answered 400 first).
+   */
   readonly body: unknown;
   /** Raw body size in bytes. */
   readonly bodyBytes: number;
@@ -22,6 +25,10 @@ export interface RouteContext {
   readonly siteId: string;
   /** Region (echoed by the region route). */
   readonly region: 'us' | 'eu';
+  /** How the request authenticated (a route that `checksItself` decides what to do about it). */
+  readonly auth: AuthState;
+  /** Whether the request carries `X-Strict-Mode: 1` (Data Pipelines). */
+  readonly strict: boolean;
 }
 
 /** A route handler: validate, apply to the state, answer. Synchronous by design. */
@@ -42,6 +49,12 @@ export interface Route {
    * `Authorization` header, wrong or missing, is ignored (still recorded as `auth`). Default: required.
    */
   readonly noAuth?: true;
+  /**
+   * `true` for a route that answers wrong or missing credentials and a body that is not JSON itself
+   * (the Data Pipelines routes: Customer.io answers them 200 unless strict mode is asked for). Bodies
+   * over the emulator's read limit are still answered 413 first.
+   */
+  readonly checksItself?: true;
   /** The handler. */
   readonly handler: Handler;
 }

@@ -1,13 +1,15 @@
 import type { CioApi } from '../types.js';
 import { appRoutes } from './app.js';
+import { appReadRoutes } from './appReads.js';
 import type { Handler } from './context.js';
+import { pipelinesRoutes } from './pipelines.js';
 import { trackV1Routes } from './track.js';
 import { trackV2Routes } from './v2.js';
 
 export type { Handler, RouteContext } from './context.js';
 
 /** Every route the emulator serves. */
-const ROUTES = [...trackV1Routes, ...trackV2Routes, ...appRoutes];
+const ROUTES = [...trackV1Routes, ...trackV2Routes, ...appRoutes, ...appReadRoutes, ...pipelinesRoutes];
 
 /** A request resolved against the route table. */
 export interface ResolvedRoute {
@@ -19,6 +21,8 @@ export interface ResolvedRoute {
   readonly handler: Handler | null;
   /** Whether the route takes requests without credentials (see `Route.noAuth`). */
   readonly noAuth: boolean;
+  /** Whether the route answers bad credentials and bodies that are not JSON itself (see `Route.checksItself`). */
+  readonly checksItself: boolean;
   /** Decoded path parameters. */
   readonly params: Readonly<Record<string, string>>;
 }
@@ -27,6 +31,7 @@ export interface ResolvedRoute {
 export function apiOf(path: string): CioApi {
   if (path.startsWith('/api/v1/') || path.startsWith('/api/v2/')) return 'track';
   if (path.startsWith('/v1/')) return 'app';
+  if (path.startsWith('/cdp/v1/')) return 'pipelines';
   return 'unknown';
 }
 
@@ -50,7 +55,7 @@ export function resolveRoute(method: string, path: string, body: unknown): Resol
       if (value !== undefined) params[name] = decode(value);
     }
     const operation = typeof route.operation === 'function' ? route.operation(body) : route.operation;
-    return { api: route.api, operation, handler: route.handler, params, noAuth: route.noAuth === true };
+    return { api: route.api, operation, handler: route.handler, params, noAuth: route.noAuth === true, checksItself: route.checksItself === true };
   }
-  return { api: apiOf(path), operation: null, handler: null, params: {}, noAuth: false };
+  return { api: apiOf(path), operation: null, handler: null, params: {}, noAuth: false, checksItself: false };
 }
