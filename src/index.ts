@@ -16,7 +16,23 @@ export type {
   RunResult,
   ReplayHandler,
   TransactionalRequest,
+  AppReadName,
+  AppReadArgs,
+  AppReadValue,
 } from './client/CioClient.js';
+export type {
+  CioBatchResult,
+  CioPipelines,
+  CioPipelinesOperations,
+  PipelinesBatchItem,
+  PipelinesOperationName,
+  IdentifyPayload,
+  TrackPayload,
+  PagePayload,
+  ScreenPayload,
+  GroupPayload,
+  AliasPayload,
+} from './operations/types.js';
 export type {
   CioClientOptions,
   RetryOptions,
@@ -25,6 +41,10 @@ export type {
   RateLimitOptions,
   IdempotencyOptions,
   DrainerOptions,
+  ApiPolicyOptions,
+  AppApiOptions,
+  PipelinesApiOptions,
+  BatchOptions,
 } from './client/options.js';
 export { DEFAULTS } from './client/options.js';
 export type {
@@ -34,6 +54,8 @@ export type {
   CioHealth,
   QueueHealth,
   CircuitStateName,
+  ApiName,
+  ApiHealth,
   DrainOptions,
   FlushResult,
   OperationName,

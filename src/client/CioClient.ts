@@ -3,7 +3,10 @@ import type { CioEvents, Unsubscribe } from './events.js';
 import type { CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import type { DeadLetter } from '../queue/store.js';
 
-import type { CioOperations } from '../operations/types.js';
+import type { CioOperations, CioPipelines } from '../operations/types.js';
+import type { AppReadArgs, AppReadName, AppReadValue } from '../operations/reads.js';
+
+export type { AppReadArgs, AppReadName, AppReadValue };
 
 export type { CioData, CioEventData, CioOperations, IdentifierType, TransactionalRequest } from '../operations/types.js';
 
@@ -27,6 +30,12 @@ import type { ReplayHandler } from '../delivery/replayer.js';
 
 /** The resilient Customer.io client. Its methods never reject and never throw. */
 export interface CioClient extends CioOperations {
+  /**
+   * The Data Pipelines operations (customerio-node's `PipelinesClient`: identify, track, page,
+   * screen, group, alias, batch), under the Pipelines API's own breaker and rate limit, with the
+   * same queue, batching and exactly-once replay (its `messageId` is the event id). Needs a write key.
+   */
+  readonly pipelines: CioPipelines;
   /** Circuit state, failure figures and queue figures. */
   health(): CioHealth;
   /** Delivers what is queued, while Customer.io allows, within `timeoutMs`. */
@@ -48,6 +57,15 @@ export interface CioClient extends CioOperations {
    * and idempotency guard, as the `@Resilient()` decorator does. Never rejects.
    */
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options?: RunCallOptions): Promise<RunResult<T>>;
+  /**
+   * Runs one App API read of customerio-node's `APIClient` (`getCustomersByEmail`, `listSegments`,
+   * `searchCustomers`, `getExport` … any `get…`, `list…`, `search…`, `find…` or `downloadExport`)
+   * with its arguments, under the App API's attempt timeout, retries, breaker and rate limit (plus
+   * Customer.io's 10 requests/s for reads). Never queued, never de-duplicated. Resolves `sent` with
+   * the answer in `value`; `rejected` for an unknown read or a permanent 4xx (a 404 too); `failed`
+   * (code `CONFIG`) without an App API key, or after transient failures. Never rejects.
+   */
+  read<N extends AppReadName>(method: N, ...args: AppReadArgs<N>): Promise<RunResult<AppReadValue<N>>>;
   /**
    * Registers how to replay queued calls of a custom operation (used by `@Resilient({ fallback: 'queue' })`).
    * `repeatable: false` (default true) makes replays at-most-once like the client's own sends.

@@ -1,11 +1,16 @@
-import { APIClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
+import { APIClient, PipelinesClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
+import { BATCH_LIMITS, sendBatch, type BatchApi } from '../delivery/batchFormat.js';
 import { Batcher, type BatchedOutcome } from '../delivery/batcher.js';
 import { Replayer, type RegisteredReplay, type ReplayHandler } from '../delivery/replayer.js';
 import { CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
 import type { OperationSpec, SdkClients } from '../operations/spec.js';
 import { OPERATIONS, specOf } from '../operations/table.js';
-import type { OperationName } from '../operations/types.js';
+import { isAppRead, type AppReadArgs, type AppReadName, type AppReadValue } from '../operations/reads.js';
+import { requireApp } from '../operations/transactional.js';
+import { checkSerialisable } from '../validation/checkSerialisable.js';
+import { compositeOf, compositeResult, type CompositeSpec } from '../operations/composite.js';
+import type { CallName, CioBatchResult, CompositeName, OperationName } from '../operations/types.js';
 import { validateCall } from '../operations/validateCall.js';
 import { Pipeline } from '../policies/pipeline.js';
 import { TokenBucket } from '../policies/rateLimiter.js';
@@ -48,19 +53,22 @@ const queuedBehind = (): Promise<BatchedOutcome> => Promise.resolve(QUEUED_BEHIN
  * the idempotency guard, the person's order, the send (alone through the policies, or in a batch),
  * and what a failure becomes (queued, dead-lettered, rejected, failed).
  */
-export class ResilientClient extends OperationMethods<Promise<CioResult>> implements CioClient {
+export class ResilientClient extends OperationMethods<Promise<CioResult>, Promise<CioBatchResult>> implements CioClient {
   readonly logger;
   readonly #redact: Redactor;
   readonly #sdk: SdkClients;
-  /** Each API's policies: its own breaker and rate limit, so an outage or a burst of one never stops the other. */
-  readonly #pipelines: Readonly<Record<ApiName, Pipeline>>;
+  /** Each API's policies: its own breaker and rate limit, so an outage or a burst of one never stops another. */
+  readonly #policies: Readonly<Record<ApiName, Pipeline>>;
+  /** The App API's reads' own rate limit, on top of the App API's. */
+  readonly #readLimit: TokenBucket | undefined;
   /** The operations' own rate limits (`OperationSpec.ownRateLimit`), on top of their API's. */
   readonly #limits = new Map<string, TokenBucket>();
   readonly #emitter: TypedEmitter<CioEvents>;
   readonly #guard: IdempotencyGuard;
   readonly #queue: QueueStore | undefined;
   readonly #replayer: Replayer | undefined;
-  readonly #batcher: Batcher | undefined;
+  /** Write-behind batching, per API with a batch route (Track v2's, Data Pipelines'). */
+  readonly #batchers: Partial<Record<BatchApi, Batcher>> = {};
   readonly #replays = new Map<string, RegisteredReplay>();
   readonly #order = new PersonOrder();
   readonly #figures = new QueueFigures();
@@ -74,7 +82,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     super();
     const o = normalizeOptions(input);
     this.logger = o.logger;
-    this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey));
+    this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey, o.writeKey));
     this.#emitter = new TypedEmitter<CioEvents>((err, event) =>
       o.logger.warn({ event: String(event), err: this.#redact(String(err)) }, 'customerio-resilience: an event listener threw'),
     );
@@ -89,13 +97,17 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     this.#sdk = {
       track: new TrackClient(o.siteId, o.apiKey, { ...sdkDefaults, ...(o.trackUrl ? { url: o.trackUrl } : {}) }),
       app: o.appApiKey ? new APIClient(o.appApiKey, { ...sdkDefaults, ...(o.appUrl ? { url: o.appUrl } : {}) }) : undefined,
+      pipelines: o.writeKey
+        ? new PipelinesClient(o.writeKey, { ...sdkDefaults, strictMode: o.pipelines.strictMode, ...(o.pipelinesUrl ? { url: o.pipelinesUrl } : {}) })
+        : undefined,
     };
-    guardRedirects(this.#sdk.track);
-    if (this.#sdk.app) guardRedirects(this.#sdk.app);
-    this.#pipelines = {
+    for (const sdk of Object.values(this.#sdk)) if (sdk) guardRedirects(sdk);
+    this.#policies = {
       track: new Pipeline(o, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('track', state, error) }),
       app: new Pipeline({ ...o, ...o.app }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('app', state, error) }),
+      pipelines: new Pipeline({ ...o, ...o.pipelines }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('pipelines', state, error) }),
     };
+    this.#readLimit = o.app.readRateLimit ? new TokenBucket(o.app.readRateLimit) : undefined;
     for (const [name, spec] of Object.entries(OPERATIONS) as Array<[string, OperationSpec]>) {
       if (spec.ownRateLimit) this.#limits.set(name, new TokenBucket(spec.ownRateLimit));
     }
@@ -107,7 +119,12 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     if (this.#queue) {
       this.#replayer = new Replayer({
         store: this.#queue,
-        pipelines: this.#pipelines,
+        // The APIs this client has credentials for: a round waits only while all of theirs are open.
+        policies: {
+          track: this.#policies.track,
+          ...(this.#sdk.app ? { app: this.#policies.app } : {}),
+          ...(this.#sdk.pipelines ? { pipelines: this.#policies.pipelines } : {}),
+        },
         limitOf: (operation) => this.#limits.get(operation),
         sdk: this.#sdk,
         options: o,
@@ -126,13 +143,17 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       if (o.drain.enabled) this.#replayer.start();
       this.#replayer.refreshSoon(); // a durable store may hold a backlog from an earlier run
     }
-    if (o.batch) {
-      // A batch is one request: one token of the rate limit, one result for the breaker. Over the
-      // rate or with the circuit open its calls go to the queue, as single calls do.
-      this.#batcher = new Batcher(
-        (ops) => this.#pipelines.track.run(() => this.#sdk.track.batch(ops), { repeatable: true, canDefer: this.#queue !== undefined }),
-        o.batch,
-      );
+    const batching = o.batch;
+    if (batching) {
+      // A batch is one request: one token of its API's rate limit, one result for its breaker. Over
+      // the rate or with the circuit open its calls go to the queue, as single calls do.
+      const batchOf = (api: BatchApi) =>
+        new Batcher(
+          (ops) => this.#policies[api].run(() => sendBatch(this.#sdk, api, ops), { repeatable: true, canDefer: this.#queue !== undefined }),
+          { ...batching, limits: BATCH_LIMITS[api] },
+        );
+      this.#batchers.track = batchOf('track');
+      if (this.#sdk.pipelines) this.#batchers.pipelines = batchOf('pipelines');
     }
     this.#fallback = new Fallback({
       queue: this.#queue,
@@ -149,7 +170,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   }
 
   /** An operation called through its method: its options are read, then it is {@link submit}ted. */
-  protected override [CALL](operation: OperationName, args: unknown[], rawOptions: unknown): Promise<CioResult> {
+  protected override [CALL](operation: CallName, args: unknown[], rawOptions: unknown): Promise<CioResult> {
     let options: CallOptions | CioValidationError;
     try {
       options = readOptions(operation, args.length, rawOptions);
@@ -183,11 +204,11 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   }
 
   health(): CioHealth {
-    return healthOf(this.#pipelines, this.#figures, this.#queue?.name ?? 'none');
+    return healthOf(this.#policies, this.#figures, this.#queue?.name ?? 'none');
   }
 
   isolate(): { dispose(): void } {
-    const handles = [this.#pipelines.track.isolate(), this.#pipelines.app.isolate()];
+    const handles = Object.values(this.#policies).map((p) => p.isolate());
     return { dispose: () => handles.forEach((h) => h.dispose()) };
   }
 
@@ -224,7 +245,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
   async #flush(options: DrainOptions): Promise<FlushResult> {
     const timeoutMs = checkTimeout('flush', options);
     if (this.#closing) return this.#closing; // close() flushes, then the stores are gone
-    const relax = this.#batcher?.hurry();
+    const relaxes = Object.values(this.#batchers).map((b) => b.hurry());
     // One deadline for both steps: waiting for the calls under way, then replaying the queue.
     const deadline = Date.now() + timeoutMs;
     try {
@@ -232,7 +253,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       if (!this.#replayer) return { delivered: 0, remaining: 0 };
       return await this.#replayer.flush(Math.max(0, deadline - Date.now()));
     } finally {
-      relax?.();
+      for (const relax of relaxes) relax();
     }
   }
 
@@ -255,7 +276,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
    * delivered), stop the policies and close the stores.
    */
   async #shutdown(deadline: number): Promise<FlushResult> {
-    this.#batcher?.hurry(); // for good: nothing waits for a later batch once closing
+    for (const b of Object.values(this.#batchers)) b.hurry(); // for good: nothing waits for a later batch once closing
     await this.#calls.settle(deadline - Date.now());
     let result: FlushResult = { delivered: 0, remaining: 0 };
     if (this.#replayer) {
@@ -267,9 +288,9 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       await this.#replayer.stop(deadline);
     }
     const kept = await this.#calls.abandon();
-    this.#pipelines.track.close();
-    this.#pipelines.app.close();
+    for (const p of Object.values(this.#policies)) p.close();
     for (const limit of this.#limits.values()) limit.close();
+    this.#readLimit?.close();
     try {
       await this.#queue?.close();
       // The client owns the stores it was given: closing it releases their connections too.
@@ -294,7 +315,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       name,
       given === undefined ? undefined : callerStoreKey(name, given),
       () =>
-        this.#pipelines.track.run(fn, {
+        this.#policies.track.run(fn, {
           repeatable,
           canDefer: queue,
           onRetry: this.#retryListener(name, given ?? ''),
@@ -310,13 +331,36 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
     return result as Promise<RunResult<T>>;
   }
 
+  read<N extends AppReadName>(method: N, ...args: AppReadArgs<N>): Promise<RunResult<AppReadValue<N>>> {
+    const name = typeof method === 'string' ? method : '';
+    if (!isAppRead(name)) {
+      const error = new CioValidationError('method', `read: ${describeType(method)} is not a read of customerio-node's APIClient (a get…, list…, search…, find… method or downloadExport)`);
+      return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }));
+    }
+    const invalid = args.reduce<CioValidationError | null>((found, arg, i) => found ?? checkSerialisable(arg, `args[${i}]`, name), null);
+    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
+    const copy = [...args];
+    const send = () =>
+      this.#policies.app.run(() => Reflect.apply(Reflect.get(requireApp(this.#sdk), name) as (...a: unknown[]) => Promise<unknown>, this.#sdk.app, copy), {
+        repeatable: true,
+        canDefer: false,
+        onRetry: this.#retryListener(name, ''),
+        limit: this.#readLimit,
+      });
+    const result = this.#calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true });
+    return result as Promise<RunResult<AppReadValue<N>>>;
+  }
+
   /**
    * One Customer.io operation, end to end: the internal entry point of every operation method and of
    * the request scope. Never rejects, never throws.
    */
-  submit({ operation, args, idempotencyKey, batch }: Submission): Promise<CioResult> {
+  submit(call: Submission): Promise<CioResult> {
+    const composite = compositeOf(call.operation);
+    if (composite) return this.#submitParts(call.operation as CompositeName, composite, call);
+    const { operation, args, idempotencyKey, batch } = call;
     try {
-      const spec = OPERATIONS[operation] as OperationSpec;
+      const spec = OPERATIONS[operation as OperationName] as OperationSpec;
       const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
       if (invalid) {
         return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }));
@@ -330,7 +374,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
         eventId = withId.id;
       }
       const single = () =>
-        this.#pipelines[spec.api].run(() => spec.invoke(this.#sdk, sendArgs), {
+        this.#policies[spec.api].run(() => spec.invoke(this.#sdk, sendArgs), {
           repeatable: spec.repeatable,
           // Over the rate, a call goes to the queue (sent later in a batch) if there is one; else it waits.
           canDefer: this.#queue !== undefined,
@@ -339,8 +383,9 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
         });
       const madeAt = Date.now();
       // A live upsert or delete carries no timestamp (as on its v1 route): Customer.io orders it by arrival.
-      const op = batch && this.#batcher ? spec.batch?.(sendArgs, spec.ordered ? undefined : madeAt) : undefined;
-      const batcher = op ? this.#batcher : undefined;
+      const apiBatcher = batch ? this.#batchers[spec.api as BatchApi] : undefined;
+      const op = apiBatcher ? spec.batch?.(sendArgs, spec.ordered ? undefined : madeAt) : undefined;
+      const batcher = op ? apiBatcher : undefined;
       const direct = batcher ? () => batcher.add(op!, single) ?? single() : single;
       const personKey = spec.personKey(args);
       const ordered = spec.ordered && personKey !== '';
@@ -356,6 +401,27 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>> implem
       });
     } catch (err) {
       return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err));
+    }
+  }
+
+  /**
+   * A composite call (`batch`, `pipelines.batch`): checked whole (nothing is sent if a part is
+   * invalid), then each part submitted as its own operation, batched; resolves the parts' results.
+   */
+  #submitParts(operation: CompositeName, composite: CompositeSpec, { args, idempotencyKey }: Submission): Promise<CioBatchResult> {
+    try {
+      const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
+      if (invalid) {
+        const rejected = this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid });
+        return Promise.resolve({ ...rejected, items: [] });
+      }
+      // A key given for the call keys each part by its place: a repeat of the call repeats each part's key.
+      const parts = composite.parts(args).map((part, i) =>
+        this.submit({ operation: part.operation, args: part.args, idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`, batch: true }),
+      );
+      return Promise.all(parts).then((items) => compositeResult(operation, idempotencyKey ?? '', items));
+    } catch (err) {
+      return Promise.resolve({ ...this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err), items: [] });
     }
   }
 

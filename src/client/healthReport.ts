@@ -16,10 +16,11 @@ const down = (s: CioHealth['circuit_state']): boolean => s === 'OPEN' || s === '
  * API's circuit not closed, or a backlog, is a warning.
  */
 export function healthOf(pipelines: Readonly<Record<ApiName, Pipeline>>, figures: QueueFigures, store: string): CioHealth {
-  const apis = { track: apiHealth(pipelines.track), app: apiHealth(pipelines.app) };
+  const apis = { track: apiHealth(pipelines.track), app: apiHealth(pipelines.app), pipelines: apiHealth(pipelines.pipelines) };
   const state = apis.track.circuit_state;
   const q = figures.stats;
-  const status = down(state) ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 || apis.app.circuit_state !== 'CLOSED' ? 'warn' : 'pass';
+  const others = apis.app.circuit_state !== 'CLOSED' || apis.pipelines.circuit_state !== 'CLOSED';
+  const status = down(state) ? 'fail' : state === 'HALF_OPEN' || q.depth > 0 || others ? 'warn' : 'pass';
   return {
     status,
     circuit_state: state,

@@ -15,6 +15,25 @@ export interface ApiPolicyOptions {
   rateLimit?: RateLimitOptions | false;
 }
 
+/** The App API's own policies, and its reads'. */
+export interface AppApiOptions extends ApiPolicyOptions {
+  /**
+   * The rate limit of `read()`, on top of the App API's (Customer.io allows about 10 requests/s for
+   * most App API calls; transactional sends 100/s), or `false`. A read waits for its token.
+   * @default { perSecond: 10, burst: 10 }
+   */
+  readRateLimit?: { perSecond: number; burst?: number } | false;
+}
+
+/** The Data Pipelines API's own policies and its strict mode. */
+export interface PipelinesApiOptions extends ApiPolicyOptions {
+  /**
+   * Sends `X-Strict-Mode: 1`, so Customer.io answers a malformed message with an error instead of
+   * accepting and silently dropping it (a loss nobody would see). @default true
+   */
+  strictMode?: boolean;
+}
+
 /** In-memory idempotency guard settings. */
 export interface IdempotencyOptions {
   /** How long a caller's `idempotencyKey` (or a request's `Idempotency-Key`) is remembered. @default 86400000 (24 h) */
@@ -43,6 +62,13 @@ export interface CioClientOptions {
   appApiKey?: string;
   /** Data centre. @default process.env.CUSTOMERIO_REGION, else 'us' */
   region?: 'us' | 'eu';
+  /**
+   * Data Pipelines source write key, for `client.pipelines.*` (customerio-node's `PipelinesClient`).
+   * @default process.env.CUSTOMERIO_PIPELINES_WRITE_KEY
+   */
+  writeKey?: string;
+  /** Data Pipelines base URL override, e.g. an emulator's `pipelinesUrl`. @default the region's */
+  pipelinesUrl?: string;
   /** Track API base URL override, e.g. an emulator's `http://127.0.0.1:PORT/api/v1`. */
   trackUrl?: string;
   /** App API base URL override, e.g. `http://127.0.0.1:PORT/v1`. */
@@ -59,12 +85,14 @@ export interface CioClientOptions {
    */
   headers?: Record<string, string>;
   /**
-   * The App API's own circuit breaker and rate limit. Each API (Track, App) has its own, so an
-   * outage or a burst on one never stops or slows the other. The top-level `breaker` and `rateLimit`
-   * are the Track API's; the App API's breaker defaults to the top-level one's settings, its rate
-   * limit to 100 requests/s (Customer.io's transactional limit).
+   * The App and Data Pipelines APIs' own circuit breakers and rate limits. Each API (Track, App,
+   * Pipelines) has its own, so an outage or a burst on one never stops or slows another. The
+   * top-level `breaker` and `rateLimit` are the Track API's; the others' breakers default to the
+   * top-level one's settings; the App API's rate limit defaults to 100 requests/s (Customer.io's
+   * transactional limit; reads have their own 10/s on top, broadcasts 1 per 10 s), the Pipelines
+   * API's to 100 requests/s.
    */
-  apis?: { app?: ApiPolicyOptions };
+  apis?: { app?: AppApiOptions; pipelines?: PipelinesApiOptions };
   /** Time limit of one HTTP attempt. @default 5000 */
   timeoutMs?: number;
   /** Retry policy, or `false` for a single attempt. */
@@ -133,8 +161,12 @@ export interface NormalizedOptions extends PolicySettings {
   appUrl: string | undefined;
   dispatcher: object | undefined;
   headers: Record<string, string> | undefined;
-  /** The App API's own breaker and rate limit (the other policies are shared). */
-  app: Pick<PolicySettings, 'breaker' | 'rateLimit'>;
+  /** The App API's own breaker and rate limit (the other policies are shared), and its reads' rate limit. */
+  app: Pick<PolicySettings, 'breaker' | 'rateLimit'> & { readRateLimit: { perSecond: number; burst: number } | false };
+  writeKey: string | undefined;
+  pipelinesUrl: string | undefined;
+  /** The Pipelines API's own breaker and rate limit, and its strict mode. */
+  pipelines: Pick<PolicySettings, 'breaker' | 'rateLimit'> & { strictMode: boolean };
   queue: QueueStore | false | undefined;
   idempotency: { ttlMs: number; contentKeys: boolean; derivedTtlMs: number; max: number; store: IdempotencyStore | undefined } | false;
   logger: CioLogger;
@@ -151,6 +183,10 @@ export const DEFAULTS = Object.freeze({
   rateLimit: { perSecond: 100, maxWaitMs: 0 },
   /** The App API's own rate limit: Customer.io's limit for transactional sends. */
   appRateLimit: { perSecond: 100, maxWaitMs: 0 },
+  /** The App API's reads' own rate limit: Customer.io's limit for most App API calls. */
+  readRateLimit: { perSecond: 10, burst: 10 },
+  /** The Data Pipelines API's own rate limit (Customer.io publishes size limits for it, not a rate). */
+  pipelinesRateLimit: { perSecond: 100, maxWaitMs: 0 },
   idempotency: { ttlMs: 24 * 60 * 60 * 1000, contentKeys: false, derivedTtlMs: 60_000, max: 10_000 },
   nonIdempotentDelivery: 'at-most-once' as const,
   drain: { batchSize: 100, intervalMs: 1_000, maxAttempts: 20, enabled: true },
@@ -222,6 +258,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
   const siteId = str('siteId', input.siteId) ?? str('CUSTOMERIO_SITE_ID', env['CUSTOMERIO_SITE_ID']);
   const apiKey = str('apiKey', input.apiKey) ?? str('CUSTOMERIO_TRACK_API_KEY', env['CUSTOMERIO_TRACK_API_KEY']);
   const appApiKey = str('appApiKey', input.appApiKey) ?? str('CUSTOMERIO_APP_API_KEY', env['CUSTOMERIO_APP_API_KEY']);
+  const writeKey = str('writeKey', input.writeKey) ?? str('CUSTOMERIO_PIPELINES_WRITE_KEY', env['CUSTOMERIO_PIPELINES_WRITE_KEY']);
   if (!siteId) throw new TypeError('createCioClient: siteId is required (option siteId or env CUSTOMERIO_SITE_ID), got nothing');
   if (!apiKey) throw new TypeError('createCioClient: apiKey is required (option apiKey or env CUSTOMERIO_TRACK_API_KEY), got nothing');
 
@@ -244,11 +281,30 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
 
   const breaker = breakerOf('breaker', input.breaker);
   const rateLimit = rateLimitOf('rateLimit', input.rateLimit, DEFAULTS.rateLimit.perSecond);
-  const apisIn = obj<{ app?: ApiPolicyOptions }>('apis', input.apis);
-  const appIn = apisIn ? obj<ApiPolicyOptions>('apis.app', apisIn.app) : undefined;
+  const apisIn = obj<{ app?: AppApiOptions; pipelines?: PipelinesApiOptions }>('apis', input.apis);
+  if (apisIn) {
+    for (const key of Object.keys(apisIn)) {
+      if (key !== 'app' && key !== 'pipelines') throw new RangeError(`createCioClient: apis.${key} is not an API with policies of its own (app, pipelines; the top-level options are the Track API's)`);
+    }
+  }
+  const appIn = apisIn ? obj<AppApiOptions>('apis.app', apisIn.app) : undefined;
+  const readIn = appIn ? obj<{ perSecond: number; burst?: number }>('apis.app.readRateLimit', appIn.readRateLimit) : undefined;
   const app: NormalizedOptions['app'] = {
     breaker: appIn && appIn.breaker !== undefined ? breakerOf('apis.app.breaker', appIn.breaker) : breaker,
     rateLimit: rateLimitOf('apis.app.rateLimit', appIn ? appIn.rateLimit : undefined, DEFAULTS.appRateLimit.perSecond),
+    readRateLimit:
+      readIn === false
+        ? false
+        : {
+            perSecond: num('apis.app.readRateLimit.perSecond', readIn?.perSecond, DEFAULTS.readRateLimit.perSecond, { min: 0, exclusiveMin: true }),
+            burst: num('apis.app.readRateLimit.burst', readIn?.burst, DEFAULTS.readRateLimit.burst, { min: 1 }),
+          },
+  };
+  const pipelinesIn = apisIn ? obj<PipelinesApiOptions>('apis.pipelines', apisIn.pipelines) : undefined;
+  const pipelines: NormalizedOptions['pipelines'] = {
+    breaker: pipelinesIn && pipelinesIn.breaker !== undefined ? breakerOf('apis.pipelines.breaker', pipelinesIn.breaker) : breaker,
+    rateLimit: rateLimitOf('apis.pipelines.rateLimit', pipelinesIn ? pipelinesIn.rateLimit : undefined, DEFAULTS.pipelinesRateLimit.perSecond),
+    strictMode: bool('apis.pipelines.strictMode', pipelinesIn ? pipelinesIn.strictMode : undefined, true),
   };
 
   let idempotency: NormalizedOptions['idempotency'] = false;
@@ -316,6 +372,9 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     trackUrl: url('trackUrl', input.trackUrl),
     appUrl: url('appUrl', input.appUrl),
     app,
+    writeKey,
+    pipelinesUrl: url('pipelinesUrl', input.pipelinesUrl),
+    pipelines,
     dispatcher: dispatcherOf(input.dispatcher),
     headers: headersOf(input.headers),
     timeoutMs: num('timeoutMs', input.timeoutMs, DEFAULTS.timeoutMs, { min: 1 }),

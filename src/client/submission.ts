@@ -1,6 +1,6 @@
 import { CioValidationError } from '../errors/CioError.js';
 import { describeType } from '../internal/describe.js';
-import type { CallOptions, OperationName } from '../operations/types.js';
+import type { CallName, CallOptions } from '../operations/types.js';
 import { checkCallerKey } from './guard.js';
 
 /** Reads a call's optional `CallOptions`; a malformed one is a validation error. */
@@ -30,7 +30,7 @@ export function readOptions(operation: string, arity: number, last: unknown): Ca
 
 /** One call of an operation, as the request scope (or any other internal caller) hands it in. */
 export interface Submission {
-  readonly operation: OperationName;
+  readonly operation: CallName;
   /** The operation's arguments (a copy the caller will not change). */
   readonly args: unknown[];
   /** A key the caller gives (validated here), or `undefined`. */

@@ -26,8 +26,9 @@ export interface QueueHealth {
   dead_letter: number;
 }
 
-/** The Customer.io APIs the client calls, each with its own circuit breaker and rate limit. */
-export type ApiName = 'track' | 'app';
+import type { ApiName } from '../operations/spec.js';
+
+export type { ApiName };
 
 /** One API's circuit, as `health().apis` reports it. */
 export interface ApiHealth {

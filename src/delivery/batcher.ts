@@ -1,6 +1,6 @@
 import { CioError } from '../errors/CioError.js';
 import type { RunOutcome } from '../policies/pipeline.js';
-import { BATCH_BYTES, ENVELOPE_BYTES, batchOpBytes } from './batchFormat.js';
+import { ENVELOPE_BYTES, batchItemBytes, type BatchLimits } from './batchFormat.js';
 import { batchVerdicts, type ItemOutcome } from './verdicts.js';
 
 type Obj = Record<string, unknown>;
@@ -8,8 +8,10 @@ type Obj = Record<string, unknown>;
 /** The outcome of one batched operation, as the client's single sends report it. */
 export type BatchedOutcome = ItemOutcome;
 
-/** How calls are gathered into Track v2 batch requests. */
+/** How calls are gathered into batch requests. */
 export interface BatcherSettings {
+  /** The size limits of the API's batch requests. */
+  limits: BatchLimits;
   /** Longest an operation waits for others to join its batch. */
   maxDelayMs: number;
   /** Operations per batch request; a full batch goes at once. */
@@ -36,8 +38,9 @@ const BUSY: BatchedOutcome = Object.freeze({
 });
 
 /**
- * Write-behind batching: operations added within `maxDelayMs` of each other (up to `maxItems`, and
- * below Customer.io's 500 KB body limit) go to Customer.io as one Track v2 batch request, sent
+ * Write-behind batching for one API: operations added within `maxDelayMs` of each other (up to
+ * `maxItems`, and below the API's body limit) go to Customer.io as one batch request (Track v2's or
+ * Data Pipelines'), sent
  * through the client's pipeline (so the batch is one request to the rate limit and the breaker,
  * retried as a whole on transient failures). Each operation then gets its own outcome: the batch's
  * failure, or its item's verdict from a 207 answer. A batch Customer.io refuses as a whole (too large,
@@ -85,10 +88,11 @@ export class Batcher {
    * be: the caller sends it on its own route.
    */
   add(op: Obj, alone: () => Promise<BatchedOutcome>): Promise<BatchedOutcome> | undefined {
-    const bytes = batchOpBytes(op);
+    const { batchBytes } = this.#settings.limits;
+    const bytes = batchItemBytes(op, this.#settings.limits);
     if (bytes === undefined) return undefined;
-    if (this.#bytes + bytes > BATCH_BYTES) this.flush();
-    if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > BATCH_BYTES) return Promise.resolve(BUSY); // still there: no slot free
+    if (this.#bytes + bytes > batchBytes) this.flush();
+    if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > batchBytes) return Promise.resolve(BUSY); // still there: no slot free
     const { promise: outcome, resolve } = Promise.withResolvers<BatchedOutcome>();
     this.#items.push({ op, resolve, alone });
     this.#bytes += bytes;

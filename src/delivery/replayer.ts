@@ -1,13 +1,14 @@
 import { CioError } from '../errors/CioError.js';
 import { specOf } from '../operations/table.js';
-import type { SdkClients } from '../operations/spec.js';
+import type { ApiName, SdkClients } from '../operations/spec.js';
 import type { Pipeline, RunOutcome } from '../policies/pipeline.js';
 import type { TokenBucket } from '../policies/rateLimiter.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import { capRetryAfter } from '../policies/retryAfter.js';
 import type { PolicySettings } from '../policies/settings.js';
 import type { QueueEntry, QueueRetryOptions, QueueStats, QueueStore } from '../queue/store.js';
-import { split } from './split.js';
+import { sendBatch } from './batchFormat.js';
+import { split, type Batch } from './split.js';
 import { batchVerdicts, routeFailure } from './verdicts.js';
 
 /** Replays a queued custom operation (see `CioClient.registerReplay`). */
@@ -28,8 +29,11 @@ export interface ReplaySettings extends Pick<PolicySettings, 'timeoutMs' | 'retr
 /** What the replayer needs from its client. */
 export interface ReplayerDeps {
   store: QueueStore;
-  /** The policies of each API: a replay of an operation runs under its API's (custom ones under Track's). */
-  pipelines: Readonly<Record<'track' | 'app', Pipeline>>;
+  /**
+   * The policies of each API the client has credentials for (Track's always): a replay of an
+   * operation runs under its API's (custom ones under Track's).
+   */
+  policies: Readonly<Partial<Record<ApiName, Pipeline>> & { track: Pipeline }>;
   /** An operation's own rate limit on top of its API's (a broadcast trigger's), if it has one. */
   limitOf(operation: string): TokenBucket | undefined;
   sdk: SdkClients;
@@ -46,18 +50,19 @@ export interface ReplayerDeps {
   onLeft(entries: readonly QueueEntry[]): void;
 }
 
-type Obj = Record<string, unknown>;
 
 /** An entry handed back without having been tried: its attempt does not count towards giving up. */
 const NOT_TRIED: QueueRetryOptions = Object.freeze({ counted: false });
 
 /**
- * Replays the fallback queue: waits while the circuit is open (its periodic try is the half-open
- * probe), then drains at full speed under the client's rate limit. Each round takes up to
+ * Replays the fallback queue: waits while every API's circuit is open (a periodic try is the
+ * half-open probe), then drains at full speed under each API's rate limit. Each round takes up to
  * `drain.batchSize` entries (a store hands out only the oldest waiting entry of each person, so the
- * entries of a round are of different people and may go in any order): every one a Track v2 batch
- * can carry goes in one batch request (207 partial results: each failed item is retried or
- * dead-lettered by its reason), and the rest go on their own routes, one after another, meanwhile.
+ * entries of a round are of different people and may go in any order): the ones an API's batch route
+ * can carry go in one batch request per API (Track v2 207 partial results: each failed item is
+ * retried or dead-lettered by its reason), and the rest go on their own routes, one after another,
+ * meanwhile. An entry whose API's circuit is open goes back untried, so an outage of one API never
+ * holds up the others' entries.
  */
 export class Replayer {
   readonly #d: ReplayerDeps;
@@ -158,7 +163,7 @@ export class Replayer {
         break;
       }
       if (moved === 0) {
-        if (this.#track.circuitState === 'ISOLATED') break;
+        if (this.#lanes.every((lane) => lane.circuitState === 'ISOLATED')) break;
         // The circuit waits to half-open, entries are delayed or leased elsewhere: look again
         // shortly, bounded by the deadline.
         await delay(Math.min(25, Math.max(0, deadline - Date.now())));
@@ -185,7 +190,7 @@ export class Replayer {
     } catch (err) {
       this.#d.options.logger.error({ err: this.#d.redact(String(err)) }, 'customerio-resilience: queue replay failed');
     }
-    const open = this.#track.circuitState !== 'CLOSED';
+    const open = this.#lanes.some((lane) => lane.circuitState !== 'CLOSED');
     this.#schedule(moved > 0 && !open ? 0 : this.#d.options.drain.intervalMs);
   }
 
@@ -193,21 +198,20 @@ export class Replayer {
   #round(deadline: number): Promise<number> {
     if (this.#running) return this.#running;
     const run = (async (): Promise<number> => {
-      // Rounds follow Track's circuit (it carries almost every entry): while it is open nothing is
-      // taken, so a Track outage costs the store nothing. (Queued App sends then wait for it too;
-      // live App calls do not.) An entry of another API whose circuit is open goes back, not
-      // counted, until that circuit may be probed.
-      const track = this.#track;
-      if (Date.now() < this.#pausedUntil || !track.canProbe) return 0;
+      // While every API's circuit is open nothing is taken: an outage costs the store nothing. An
+      // entry whose API's circuit is open goes back, not counted, until that circuit may be probed
+      // (at most one replay interval), so the entries of the APIs that are up go meanwhile.
+      const lanes = this.#lanes;
+      if (Date.now() < this.#pausedUntil || !lanes.some((lane) => lane.canProbe)) return 0;
       const o = this.#d.options;
-      // While Track's circuit is not closed, one entry at a time: the probe.
-      const limit = track.circuitState === 'CLOSED' ? o.drain.batchSize : 1;
+      // While no circuit is closed, one entry at a time: the probe.
+      const limit = lanes.some((lane) => lane.circuitState === 'CLOSED') ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
       const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
       if (entries.length === 0) return 0;
       const { batches, alone } = split(entries);
-      const batched = Promise.all(batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b.entries, b.ops))));
+      const batched = Promise.all(batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b))));
       let settled = 0;
       if (alone.length > 0) {
         // One chain of single requests at a time: the previous round's must end before this one's starts.
@@ -239,13 +243,14 @@ export class Replayer {
     return 0;
   }
 
-  async #sendBatch(entries: QueueEntry[], ops: Obj[]): Promise<number> {
-    const outcome = await this.#track.run(() => this.#d.sdk.track.batch(ops), { repeatable: true, canDefer: false });
+  async #sendBatch({ api, entries, ops }: Batch): Promise<number> {
+    const lane = this.#d.policies[api] ?? this.#d.policies.track;
+    const outcome = await lane.run(() => sendBatch(this.#d.sdk, api, ops), { repeatable: true, canDefer: false });
     const verdicts = batchVerdicts(outcome, entries.length);
     // Refused as a whole (too large, malformed): each entry gets its own verdict on its own route.
     if (verdicts === 'each') return this.#sendEach(entries, Number.POSITIVE_INFINITY);
     if (!outcome.ok) {
-      await this.#failed(entries, outcome.error, this.#track);
+      await this.#failed(entries, outcome.error, lane);
       return 0;
     }
     const ok: QueueEntry[] = [];
@@ -306,13 +311,14 @@ export class Replayer {
     return settled;
   }
 
-  /** The policies an entry's replay runs under: its API's. */
+  /** The policies an entry's replay runs under: its API's (a custom operation's: Track's). */
   #laneOf(entry: QueueEntry): Pipeline {
-    return specOf(entry.operation)?.api === 'app' ? this.#d.pipelines.app : this.#track;
+    return this.#d.policies[specOf(entry.operation)?.api ?? 'track'] ?? this.#d.policies.track;
   }
 
-  get #track(): Pipeline {
-    return this.#d.pipelines.track;
+  /** The policies of each API in use. */
+  get #lanes(): Pipeline[] {
+    return Object.values(this.#d.policies).filter((lane) => lane !== undefined);
   }
 
   #replayOne(entry: QueueEntry, lane: Pipeline): Promise<RunOutcome<unknown>> {

@@ -32,9 +32,15 @@ function bodyOf(h: CioHealth): HealthBody {
       failure_count: h.failure_count,
       last_failure: h.last_failure,
       queue: { store: q.store, depth: q.depth, oldest_age_ms: q.oldest_age_ms, dropped: q.dropped, dead_letter: q.dead_letter },
-      ...(h.apis ? { apis: { track: apiOf(h.apis.track), app: apiOf(h.apis.app) } } : {}),
+      ...(h.apis ? { apis: apisOf(h.apis) } : {}),
     },
   };
+}
+
+/** Each API's circuit (a client of an older shape may report no Pipelines API). */
+function apisOf(apis: CioHealth['apis']): CioHealth['apis'] {
+  const out = { track: apiOf(apis.track), app: apiOf(apis.app) };
+  return (apis.pipelines ? { ...out, pipelines: apiOf(apis.pipelines) } : out) as CioHealth['apis'];
 }
 
 function apiOf(a: ApiHealth): ApiHealth {

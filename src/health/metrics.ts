@@ -2,12 +2,29 @@ import type { Registry } from 'prom-client';
 import type { CioClient } from '../client/CioClient.js';
 import type { CircuitStateName } from '../client/types.js';
 import { loadPromClient } from './promClient.js';
+import { isAppRead } from '../operations/reads.js';
 import { specOf } from '../operations/table.js';
 
+/**
+ * What this package needs of a prom-client `Registry` (prom-client's own `Registry` and its global
+ * `register` fit). Declared here so that the package's types do not depend on prom-client, an
+ * optional peer: a project without it still compiles with `skipLibCheck: false`.
+ */
+export interface PromRegistry {
+  /** Content-Type of the text `metrics()` returns. */
+  readonly contentType: string;
+  /** The registry's metrics in Prometheus text format. */
+  metrics(): Promise<string>;
+  /** The metric of that name, if the registry has one. */
+  getSingleMetric(name: string): unknown;
+  /** Removes the metric of that name. */
+  removeSingleMetric(name: string): void;
+}
+
 /** Options of {@link cioMetrics}. */
-export interface CioMetricsOptions {
+export interface CioMetricsOptions<R extends PromRegistry = PromRegistry> {
   /** The prom-client registry to register the metrics in (the app's own, or `register`, the global one). @default a new Registry */
-  registry?: Registry;
+  registry?: R;
   /** Prefix of every metric name; give each client its own when several share a registry. @default 'customerio_' */
   prefix?: string;
   /** Buckets of the duration histogram, in seconds. @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] */
@@ -21,9 +38,9 @@ export const METRICS_DEFAULTS = Object.freeze({
 });
 
 /** The client's metrics in a prom-client registry. */
-export interface CioMetrics {
+export interface CioMetrics<R extends PromRegistry = PromRegistry> {
   /** The registry holding the metrics. */
-  readonly registry: Registry;
+  readonly registry: R;
   /** Content-Type of {@link CioMetrics.metrics}' text. */
   readonly contentType: string;
   /** The registry's metrics in Prometheus text format. */
@@ -69,16 +86,18 @@ function checkOptions(options: CioMetricsOptions): { prefix: string; buckets: nu
  * Throws an `Error` when a metric of the same name is already in the registry (use another
  * `prefix`, or `close()` the first).
  */
-export function cioMetrics(client: CioClient, options: CioMetricsOptions = {}): CioMetrics {
+export function cioMetrics<R extends PromRegistry = PromRegistry>(client: CioClient, options: CioMetricsOptions<R> = {}): CioMetrics<R> {
   const { prefix, buckets } = checkOptions(options);
   const prom = loadPromClient();
-  const registry = options.registry ?? new prom.Registry();
+  // The types name prom-client's registry structurally (`PromRegistry`), so that they hold without
+  // prom-client installed; the registry given is one of prom-client's.
+  const registry: R = options.registry ?? (new prom.Registry() as PromRegistry as R);
   const name = (n: string): string => `${prefix}${n}`;
   const names = ['operations_total', 'operation_duration_seconds', 'retries_total', 'circuit_state', 'queue_depth', 'queue_oldest_age_seconds', 'queue_dead_letters', 'queue_dropped_total'].map(name);
   const taken = names.find((n) => registry.getSingleMetric(n) !== undefined);
   if (taken) throw new Error(`cioMetrics: the registry already has a metric named ${taken}; give this client another prefix or close() the other metrics`);
 
-  const registers = [registry];
+  const registers = [registry as PromRegistry as Registry];
   const health = () => client.health();
   const operations = new prom.Counter({ name: name('operations_total'), help: 'Customer.io calls finished, by API, operation and result status.', labelNames: ['api', 'operation', 'status'] as const, registers });
   const duration = new prom.Histogram({ name: name('operation_duration_seconds'), help: 'Duration of Customer.io calls, retries and waits included, in seconds.', labelNames: ['api', 'operation', 'status'] as const, buckets, registers });
@@ -104,8 +123,8 @@ export function cioMetrics(client: CioClient, options: CioMetricsOptions = {}): 
   // whether or not the client emits a `retry` event per attempt.
   const unsubscribe = [
     client.on('result', (r) => {
-      // Custom operations (`run()`, `@Resilient()`) run under the Track API's policies.
-      const api = specOf(r.operation)?.api ?? 'track';
+      // App API reads run under the App API's policies; custom operations (`run()`, `@Resilient()`) under the Track API's.
+      const api = specOf(r.operation)?.api ?? (isAppRead(r.operation) ? 'app' : 'track');
       const labels = { api, operation: r.operation, status: r.status };
       operations.inc(labels);
       duration.observe(labels, r.durationMs / 1000);

@@ -1,5 +1,6 @@
 import type { CioClient, CioOperations } from '../client/CioClient.js';
-import type { CioResult, DrainOptions, OperationName } from '../client/types.js';
+import type { CioPipelines } from '../operations/types.js';
+import type { CioResult, DrainOptions } from '../client/types.js';
 
 /**
  * What a request-scoped call resolves to. Before the response has finished this is a placeholder,
@@ -22,10 +23,14 @@ export interface DeferredResult extends CioResult {
  */
 export type DeferredCall = Promise<DeferredResult> & { readonly delivered: Promise<CioResult> };
 
+/** The methods of `T`, same arguments, each answering a {@link DeferredCall}. */
+type Scoped<T> = { [K in keyof T]: T[K] extends (...args: infer A) => unknown ? (...args: A) => DeferredCall : never };
+
 /** Every Customer.io operation of {@link CioOperations}, same arguments, answering a {@link DeferredCall}. */
-export type ScopedOperations = {
-  [K in OperationName]: (...args: Parameters<CioOperations[K]>) => DeferredCall;
-};
+export type ScopedOperations = Scoped<CioOperations>;
+
+/** The Data Pipelines operations of {@link CioPipelines}, same arguments, answering a {@link DeferredCall}. */
+export type ScopedPipelines = Scoped<CioPipelines>;
 
 /**
  * The request-scoped client found on `req.cio` (Express) or `ctx.cio` (Koa).
@@ -38,6 +43,8 @@ export type ScopedOperations = {
  * same Customer.io operation twice.
  */
 export interface ScopedCioClient extends ScopedOperations {
+  /** The Data Pipelines operations, held and handed over as the others are. */
+  readonly pipelines: ScopedPipelines;
   /** The person the request is about, from the middleware's `personId` hook; `undefined` without one. */
   readonly personId: string | undefined;
   /** The request's idempotency scope (its `Idempotency-Key` header), or `undefined`. */

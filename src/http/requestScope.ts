@@ -5,12 +5,12 @@ import type { Submission } from '../client/submission.js';
 import { CioError } from '../errors/CioError.js';
 import { deriveIdempotencyKey } from '../idempotency/keys.js';
 import type { DrainOptions } from '../client/types.js';
-import type { CallOptions, CioResult, OperationName } from '../operations/types.js';
+import type { CallOptions, CioResult, CallName } from '../operations/types.js';
 import { responseOver } from './responseOver.js';
 import { scopedIdempotencyKey } from './requestIdempotency.js';
 import { snapshotArgs } from './snapshot.js';
 import type { DeferredCall, DeferredResult, ScopedCioClient } from './ScopedCioClient.js';
-import { CALL, OperationMethods } from '../operations/methods.js';
+import { CALL, OperationMethods, methodOf } from '../operations/methods.js';
 
 /** Settings of one request's scope. */
 export interface RequestScopeOptions {
@@ -35,12 +35,12 @@ export interface RequestScope {
  */
 class Placeholder implements DeferredResult {
   status = 'queued' as const;
-  operation: OperationName;
+  operation: CallName;
   idempotencyKey: string;
   attempts = 0;
   readonly #delivered: Promise<CioResult>;
 
-  constructor(operation: OperationName, idempotencyKey: string, delivered: Promise<CioResult>) {
+  constructor(operation: CallName, idempotencyKey: string, delivered: Promise<CioResult>) {
     this.operation = operation;
     this.idempotencyKey = idempotencyKey;
     this.#delivered = delivered;
@@ -182,7 +182,7 @@ export class RequestScopedClient extends OperationMethods<DeferredCall> implemen
     }
   }
 
-  #failed(operation: OperationName, key: string, err: unknown): CioResult {
+  #failed(operation: CallName, key: string, err: unknown): CioResult {
     this.#log(operation, err);
     return { status: 'failed', operation, idempotencyKey: key, attempts: 0, error: new CioError('UNKNOWN', `${operation} could not be dispatched`, false) };
   }
@@ -196,9 +196,10 @@ export class RequestScopedClient extends OperationMethods<DeferredCall> implemen
     try {
       const client = this.client;
       if (ResilientClient.owns(client)) return client.submit(call);
-      const method = client[call.operation] as (...a: unknown[]) => Promise<CioResult>;
+      const method = methodOf(client, call.operation);
+      if (method === undefined) throw new TypeError(`the client has no method for ${call.operation}`);
       const options: CallOptions = call.idempotencyKey === undefined ? { batch: true } : { idempotencyKey: call.idempotencyKey, batch: true };
-      return Promise.resolve(method.apply(client, [...call.args, options])).catch((err: unknown) => this.#failed(call.operation, key, err));
+      return Promise.resolve(method(...call.args, options) as Promise<CioResult>).catch((err: unknown) => this.#failed(call.operation, key, err));
     } catch (err) {
       return Promise.resolve(this.#failed(call.operation, key, err));
     }
@@ -227,7 +228,7 @@ export class RequestScopedClient extends OperationMethods<DeferredCall> implemen
   }
 
   /** The key of a keyless call under a header scope: its content key and its ordinal among identical calls. */
-  #occurrence(operation: OperationName, args: readonly unknown[]): string {
+  #occurrence(operation: CallName, args: readonly unknown[]): string {
     let content: string;
     try {
       content = deriveIdempotencyKey(operation, args);
@@ -241,7 +242,7 @@ export class RequestScopedClient extends OperationMethods<DeferredCall> implemen
   }
 
   /** Never throws: a failure here is reported as a `failed` result, never to the request. */
-  protected override [CALL](operation: OperationName, raw: unknown[], rawOptions: unknown): DeferredCall {
+  protected override [CALL](operation: CallName, raw: unknown[], rawOptions: unknown): DeferredCall {
     const options = rawOptions as CallOptions | undefined;
     try {
       // The snapshot: the arguments as they are now, so changes the handler makes afterwards do not

@@ -5,28 +5,82 @@
  * `RequestScopedClient implements ScopedCioClient` check them against the operations' signatures.
  */
 import type {
+  AliasPayload,
+  CallName,
   CallOptions,
   CioData,
   CioEventData,
   IdentifierType,
+  GroupPayload,
+  IdentifyPayload,
   MetricRequestData,
-  OperationName,
+  PagePayload,
+  PipelinesBatchItem,
   PushRequestData,
+  ScreenPayload,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
   SendPushRequest,
   SendSMSRequest,
   SendWhatsAppRequest,
+  TrackPayload,
   TransactionalRequest,
 } from './types.js';
 
 /** The method each operation method hands its call to (not reachable without this symbol). */
 export const CALL = Symbol('call');
 
-export abstract class OperationMethods<R> {
+/** Takes one call: the operation, its arguments (in order, absent ones `undefined`) and its raw options. */
+type Call<R> = (operation: CallName, args: unknown[], options: unknown) => R;
+
+/**
+ * The Data Pipelines operations on `client.pipelines` (and `req.cio.pipelines`), with
+ * customerio-node's `PipelinesClient` arguments plus the optional call options; `B` is what a batch
+ * answers.
+ */
+export class PipelinesMethods<R, B extends R = R> {
+  readonly #call: Call<R>;
+
+  constructor(call: Call<R>) {
+    this.#call = call;
+  }
+
+  identify(payload: IdentifyPayload, options?: CallOptions): R {
+    return this.#call('pipelines.identify', [payload], options);
+  }
+
+  track(payload: TrackPayload, options?: CallOptions): R {
+    return this.#call('pipelines.track', [payload], options);
+  }
+
+  page(payload: PagePayload, options?: CallOptions): R {
+    return this.#call('pipelines.page', [payload], options);
+  }
+
+  screen(payload: ScreenPayload, options?: CallOptions): R {
+    return this.#call('pipelines.screen', [payload], options);
+  }
+
+  group(payload: GroupPayload, options?: CallOptions): R {
+    return this.#call('pipelines.group', [payload], options);
+  }
+
+  alias(payload: AliasPayload, options?: CallOptions): R {
+    return this.#call('pipelines.alias', [payload], options);
+  }
+
+  batch(items: PipelinesBatchItem[], options?: CallOptions): B {
+    return this.#call('pipelines.batch', [items], options) as B;
+  }
+}
+
+export abstract class OperationMethods<R, B extends R = R> {
   /** Takes one call: the operation, its arguments (in order, absent ones `undefined`) and its raw options. */
-  protected abstract [CALL](operation: OperationName, args: unknown[], options: unknown): R;
+  protected abstract [CALL](operation: CallName, args: unknown[], options: unknown): R;
+
+  /** The Data Pipelines operations (customerio-node's `PipelinesClient`). */
+  readonly pipelines: PipelinesMethods<R, B> = new PipelinesMethods<R, B>((operation, args, options) => this[CALL](operation, args, options));
 
   identify(customerId: string | number, data?: CioData, options?: CallOptions): R {
     return this[CALL]('identify', [customerId, data], options);
@@ -129,4 +183,21 @@ export abstract class OperationMethods<R> {
   triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): R {
     return this[CALL]('triggerBroadcast', [broadcastId, data, recipients], options);
   }
+
+  batch(operations: CioData[], options?: CallOptions): B {
+    return this[CALL]('batch', [operations], options) as B;
+  }
+}
+
+/**
+ * The method of `client` that takes calls of `operation` (`'pipelines.track'` is
+ * `client.pipelines.track`), bound to its owner, or `undefined`: for a client made by other code
+ * (a Proxy, a wrapper), which gets each call through its own method.
+ */
+export function methodOf(client: object, operation: CallName): ((...args: unknown[]) => unknown) | undefined {
+  const dot = operation.indexOf('.');
+  const owner: unknown = dot < 0 ? client : (client as Record<string, unknown>)[operation.slice(0, dot)];
+  if (typeof owner !== 'object' || owner === null) return undefined;
+  const method = (owner as Record<string, unknown>)[operation.slice(dot + 1)];
+  return typeof method === 'function' ? (...args: unknown[]) => Reflect.apply(method, owner, args) : undefined;
 }

@@ -1,11 +1,15 @@
-import type { APIClient, TrackClient } from 'customerio-node';
+import type { APIClient, PipelinesClient, TrackClient } from 'customerio-node';
 import type { CioValidationError } from '../errors/CioError.js';
 import type { OperationArgs, OperationName } from './types.js';
 
-/** The two SDK clients an operation may run on. */
+/** The Customer.io APIs the client calls, each with its own circuit breaker and rate limit. */
+export type ApiName = 'track' | 'app' | 'pipelines';
+
+/** The SDK clients an operation may run on (the App and Pipelines ones only when given their keys). */
 export interface SdkClients {
   track: TrackClient;
   app: APIClient | undefined;
+  pipelines: PipelinesClient | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -20,7 +24,7 @@ type NamesOf<T> = { readonly [I in keyof T]: string };
  */
 export interface OperationSpec<N extends OperationName = OperationName> {
   /** Which API (and credentials) it uses. */
-  readonly api: 'track' | 'app';
+  readonly api: ApiName;
   /** Its parameters as customerio-node names them (their count is the arity); the roots of field paths in validation errors. */
   readonly params: ParamNames<N>;
   /** Checks arguments already known to be JSON data (see `validateCall`); the first violation, or `null`. */
@@ -50,8 +54,9 @@ export interface OperationSpec<N extends OperationName = OperationName> {
   /** For an event: the id its (stored) arguments carry, if any. */
   eventIdIn?(args: readonly unknown[]): unknown;
   /**
-   * The Track v2 batch operation of a call made at `madeAt` (ms since the epoch; `undefined` for a
-   * live call), or `undefined` when this call must go on its own route. Absent: never batched.
+   * The item its API's batch route carries for a call made at `madeAt` (ms since the epoch;
+   * `undefined` for a live call): a Track v2 batch operation, or a Data Pipelines batch message. Or
+   * `undefined` when this call must go on its own route. Absent: never batched.
    */
   readonly batch?: ((args: readonly unknown[], madeAt: number | undefined) => Obj | undefined) | undefined;
   /**

@@ -27,6 +27,7 @@ import { isRecord } from '../validation/isRecord.js';
 import { BATCH_FORMS } from './batchForms.js';
 import { entityBatchForm, entityEventId, entityKey, entityWithEventId, storedEntity } from './entity.js';
 import type { OperationSpec, OperationTable } from './spec.js';
+import { PIPELINES_OPERATIONS } from './pipelines.js';
 import { messageOf, recipientOf, requireApp, sendTransactional } from './transactional.js';
 import type { TrackClient } from 'customerio-node';
 import type { OperationName } from './types.js';
@@ -312,6 +313,7 @@ export const OPERATIONS: OperationTable = {
     stored: trimmed,
     invoke: (sdk, a) => requireApp(sdk).triggerBroadcast(a[0] as number, a[1] as Obj | undefined, a[2] as Obj | undefined),
   },
+  ...PIPELINES_OPERATIONS,
 };
 
 /** The spec of a built-in operation, or `undefined` for any other name (`'constructor'`, a custom one). */

@@ -4,8 +4,14 @@
  * the client treats each one.
  */
 import type {
+  AliasPayload,
+  GroupPayload,
+  IdentifyPayload,
   MetricRequestData,
+  PagePayload,
   PushRequestData,
+  ScreenPayload,
+  TrackPayload,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
@@ -13,9 +19,16 @@ import type {
   SendSMSRequest,
   SendWhatsAppRequest,
 } from 'customerio-node';
+import type { BatchItem } from 'customerio-node';
 export type {
+  AliasPayload,
+  GroupPayload,
+  IdentifyPayload,
   MetricRequestData,
+  PagePayload,
   PushRequestData,
+  ScreenPayload,
+  TrackPayload,
   SendEmailRequest,
   SendInAppRequest,
   SendInboxMessageRequest,
@@ -49,8 +62,21 @@ export type TrackOperationName =
 /** Operations of the App API (transactional sends and broadcasts) that this client wraps. */
 export type AppOperationName = 'sendEmail' | 'sendPush' | 'sendSMS' | 'sendWhatsApp' | 'sendInboxMessage' | 'sendInApp' | 'triggerBroadcast';
 
-/** Every Customer.io operation the client offers. */
-export type OperationName = TrackOperationName | AppOperationName;
+/** Operations of the Data Pipelines API (customerio-node's `PipelinesClient`), offered as `client.pipelines.<name>`. */
+export type PipelinesOperationName = `pipelines.${keyof CioPipelinesOperations}`;
+
+/** Every Customer.io operation the client offers (one request each). */
+export type OperationName = TrackOperationName | AppOperationName | PipelinesOperationName;
+
+/**
+ * Calls made of several operations: `batch` (the caller's own Track v2 operations, each delivered
+ * as an `entity` call) and `pipelines.batch` (Data Pipelines messages, each delivered as its own
+ * type). Each part is validated, guarded, batched, queued and replayed as that operation is.
+ */
+export type CompositeName = 'batch' | 'pipelines.batch';
+
+/** Every name a call of the client or of the request scope may carry. */
+export type CallName = OperationName | CompositeName;
 
 /** The outcome of one call. */
 export type CioResultStatus = 'sent' | 'queued' | 'duplicate' | 'rejected' | 'failed' | 'dropped';
@@ -156,7 +182,54 @@ export interface CioOperations {
   sendInboxMessage(request: TransactionalRequest<SendInboxMessageRequest>, options?: CallOptions): Promise<CioResult>;
   sendInApp(request: TransactionalRequest<SendInAppRequest>, options?: CallOptions): Promise<CioResult>;
   triggerBroadcast(broadcastId: string | number, data?: CioData, recipients?: CioData, options?: CallOptions): Promise<CioResult>;
+  /**
+   * The caller's own Track v2 operations (the SDK's `batch`): each is validated as `entity` is (the
+   * whole call is rejected, nothing sent, if one is invalid), then delivered as an `entity` call
+   * (events get a ULID, people keep their order, a transient failure queues it), going out together
+   * in v2 batch requests. Resolves one result with each operation's own in `items`, in order.
+   */
+  batch(operations: CioData[], options?: CallOptions): Promise<CioBatchResult>;
 }
 
+/** The Data Pipelines operations (customerio-node's `PipelinesClient`), on `client.pipelines`. */
+export interface CioPipelinesOperations {
+  identify(payload: IdentifyPayload, options?: CallOptions): Promise<CioResult>;
+  track(payload: TrackPayload, options?: CallOptions): Promise<CioResult>;
+  page(payload: PagePayload, options?: CallOptions): Promise<CioResult>;
+  screen(payload: ScreenPayload, options?: CallOptions): Promise<CioResult>;
+  group(payload: GroupPayload, options?: CallOptions): Promise<CioResult>;
+  alias(payload: AliasPayload, options?: CallOptions): Promise<CioResult>;
+}
+
+/** The Data Pipelines client on `client.pipelines`: its operations and its `batch`. */
+export interface CioPipelines extends CioPipelinesOperations {
+  /**
+   * Several messages, each `{ type: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias', …payload }`
+   * (the SDK's `BatchItem`): each validated and delivered as its own operation (the whole call is
+   * rejected, nothing sent, if one is invalid), going out together through the Pipelines batch route.
+   */
+  batch(items: PipelinesBatchItem[], options?: CallOptions): Promise<CioBatchResult>;
+}
+
+/** One message of `pipelines.batch`: the SDK's `BatchItem`. */
+export type PipelinesBatchItem = BatchItem;
+
+/** What `batch` and `pipelines.batch` resolve to: the call's result, and each part's own. */
+export interface CioBatchResult extends CioResult {
+  /**
+   * Each part's result, in the order given. The call's `status` is `sent` when every part was sent,
+   * else the first of `failed`, `dropped`, `rejected`, `queued`, `duplicate` found among the parts;
+   * its `attempts` the most any part made.
+   */
+  items: CioResult[];
+}
+
+type PipelinesSignatures = {
+  [K in keyof CioPipelinesOperations as `pipelines.${K}`]: CioPipelinesOperations[K];
+};
+
+/** Every single operation's signature, by name. */
+type Signatures = Omit<CioOperations, 'batch'> & PipelinesSignatures;
+
 /** The arguments of operation `N` before its optional `CallOptions`, every one present (a tuple: its length is the arity). */
-export type OperationArgs<N extends OperationName> = Required<Parameters<CioOperations[N]>> extends [...infer A, CallOptions] ? A : never;
+export type OperationArgs<N extends OperationName> = Required<Parameters<Signatures[N]>> extends [...infer A, CallOptions] ? A : never;

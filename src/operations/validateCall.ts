@@ -1,6 +1,7 @@
 import type { CioValidationError } from '../errors/CioError.js';
 import { checkSerialisable } from '../validation/checkSerialisable.js';
 import { invalid } from '../validation/invalid.js';
+import { compositeOf, type CompositeSpec } from './composite.js';
 import type { OperationSpec } from './spec.js';
 import { specOf } from './table.js';
 
@@ -23,7 +24,7 @@ import { specOf } from './table.js';
  * @returns The first violation found, or `null` when the call is valid or the operation has no rules.
  */
 export function validateCall(operation: string, args: readonly unknown[]): CioValidationError | null {
-  const rule = specOf(operation);
+  const rule: Rule | undefined = specOf(operation) ?? compositeOf(operation);
   if (rule === undefined) return null;
   const params = rule.params;
   let index = 0;
@@ -41,7 +42,9 @@ export function validateCall(operation: string, args: readonly unknown[]): CioVa
 }
 
 /** The rejection of arguments that threw while being read; names the parameter being read. */
-function unreadable(operation: string, rule: OperationSpec, args: readonly unknown[], index: number): CioValidationError {
+type Rule = Pick<OperationSpec | CompositeSpec, 'params' | 'check'>;
+
+function unreadable(operation: string, rule: Rule, args: readonly unknown[], index: number): CioValidationError {
   const params = rule.params;
   let at = index < params.length ? index : -1;
   if (at < 0) {

@@ -99,7 +99,7 @@ export function classifyError(err: unknown, redact: Redactor): CioError {
   if (err instanceof Error && err.name === 'MissingParamError') {
     return new CioError('INVALID_INPUT', redact(err.message), false);
   }
-  if (err instanceof Error && err.name === 'MissingAppKeyError') {
+  if (err instanceof Error && (err.name === 'MissingAppKeyError' || err.name === 'MissingPipelinesKeyError')) {
     return new CioConfigError(err.message);
   }
   const message = err instanceof Error ? err.message : String(err);

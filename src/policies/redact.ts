@@ -16,9 +16,11 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>): Reda
   };
 }
 
-/** The secrets of a client: the keys and the Basic-auth header value built from them. */
-export function credentialSecrets(siteId?: string, apiKey?: string, appApiKey?: string): string[] {
-  const out = [apiKey, appApiKey].filter((s): s is string => !!s);
+/** The secrets of a client: the keys and the Basic-auth header values built from them. */
+export function credentialSecrets(siteId?: string, apiKey?: string, appApiKey?: string, writeKey?: string): string[] {
+  const out = [apiKey, appApiKey, writeKey].filter((s): s is string => !!s);
   if (siteId && apiKey) out.push(Buffer.from(`${siteId}:${apiKey}`, 'utf8').toString('base64'));
+  // Data Pipelines authenticates with Basic `writeKey:` (an empty password).
+  if (writeKey) out.push(Buffer.from(`${writeKey}:`, 'utf8').toString('base64'));
   return out;
 }

@@ -33,6 +33,15 @@ export const CIO_LIMITS = Object.freeze({
   v2OperationBytes: 32 * 1024,
   /** A whole v2 batch request body (Customer.io: "under 500 KB"). */
   v2BatchBytes: 500 * 1024,
+  /**
+   * One Data Pipelines message (a request of identify, track …, or one call in a batch), serialised.
+   * Customer.io's Pipelines API reference: "A request is limited to 32KB."
+   */
+  pipelinesMessageBytes: 32 * 1024,
+  /** A whole Data Pipelines batch request body ("A batch request is limited to 500KB total and 32KB per call"). */
+  pipelinesBatchBytes: 500 * 1024,
+  /** A Data Pipelines `messageId` (this package's own limit; Customer.io documents none). */
+  pipelinesMessageIdBytes: 200,
 });
 
 /** Byte length of a string in UTF-8. */

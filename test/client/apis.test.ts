@@ -92,4 +92,23 @@ describe('client: each API has its own circuit breaker and rate limit', () => {
     // Only the first send was tried: the others went back untried while the App circuit was open.
     expect(h.emu.requests.filter((r) => r.operation === 'sendEmail')).to.have.length(1);
   });
+
+  it('replays queued App sends while the Track API is down: an outage of one API never holds up another', async () => {
+    const store = memoryQueue();
+    await store.push({ id: newEventId(), operation: 'sendEmail', args: [SEND], idempotencyKey: '', personKey: 'u1@example.com', enqueuedAt: Date.now(), attempts: 0 });
+    const cio = h.client({
+      queue: store,
+      drain: { enabled: false, batchSize: 10, intervalMs: 50 },
+      retry: { maxAttempts: 1 },
+      breaker: { threshold: 1, halfOpenAfterMs: 60_000 },
+    });
+    h.emu.fault({ status: 503, match: { api: 'track' } });
+    expect((await cio.identify('p1', { a: 1 })).status).to.equal('queued'); // opens Track's circuit
+    expect(cio.health().apis.track.circuit_state).to.equal('OPEN');
+    const done = await cio.flush({ timeoutMs: 300 });
+    expect(done).to.deep.equal({ delivered: 1, remaining: 1 });
+    expect(h.emu.requests.filter((r) => r.operation === 'sendEmail' && r.status === 200)).to.have.length(1);
+    // The Track entry was not tried again while its circuit was open (one request: the live call).
+    expect(h.emu.requests.filter((r) => r.api === 'track')).to.have.length(1);
+  });
 });

@@ -105,6 +105,7 @@ describe('client: healthy delivery through the real SDK', () => {
       apis: {
         track: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
         app: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+        pipelines: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
       },
     });
   });

@@ -49,6 +49,7 @@ for (const driver of DRIVERS) {
           apis: {
             track: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
             app: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
+            pipelines: { circuit_state: 'CLOSED', failure_count: 0, last_failure: null },
           },
         },
       });

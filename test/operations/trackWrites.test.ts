@@ -35,7 +35,8 @@ describe('operations: the other Track writes in the table', () => {
       removeCustomersFromSegment: ['track', true, true, false, false],
       entity: ['track', true, true, true, true],
     });
-    expect(Object.keys(OPERATIONS)).to.have.length(24);
+    // 17 Track writes, 7 App sends and 6 Data Pipelines messages.
+    expect(Object.keys(OPERATIONS)).to.have.length(30);
   });
 
   describe('order keys', () => {

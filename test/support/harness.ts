@@ -9,13 +9,16 @@ export const CREDS = Object.freeze({
   siteId: 'site-7f3a9c1e55',
   apiKey: 'trk-key-5b8e2d4f9a7c61e0',
   appApiKey: 'app-key-c4d91e7b3a2f8056',
+  writeKey: 'wk-pipelines-9e1d7c3b5a',
 });
 
 /** Strings that must never show in logs, errors, health output or metrics. */
 export const SECRETS: readonly string[] = [
   CREDS.apiKey,
   CREDS.appApiKey,
+  CREDS.writeKey,
   Buffer.from(`${CREDS.siteId}:${CREDS.apiKey}`).toString('base64'),
+  Buffer.from(`${CREDS.writeKey}:`).toString('base64'),
 ];
 
 /** Every log line written by any client made with {@link makeClient}, for the credential check. */
@@ -38,6 +41,7 @@ export function fastOptions(emu: CioEmulator, extra: CioClientOptions = {}): Cio
     ...CREDS,
     trackUrl: emu.trackUrl,
     appUrl: emu.appUrl,
+    pipelinesUrl: emu.pipelinesUrl,
     timeoutMs: 500,
     retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
     breaker: { threshold: 5, halfOpenAfterMs: 60_000 },
@@ -57,7 +61,8 @@ export interface Harness {
 
 /** Starts an emulator with {@link CREDS} (and its clock, `now`, when given). */
 export async function harness(now?: () => number): Promise<Harness> {
-  const emu = await startCioEmulator({ ...CREDS, ...(now ? { now } : {}) });
+  const { writeKey, ...track } = CREDS;
+  const emu = await startCioEmulator({ ...track, pipelinesWriteKey: writeKey, ...(now ? { now } : {}) });
   const clients: CioClient[] = [];
   return {
     emu,
