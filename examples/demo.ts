@@ -1,8 +1,9 @@
 /**
  * `npm start`: the outage demo. Starts a local Customer.io emulator, the Express example app with
- * `cioMiddleware` and `cioHealthRouter`, and a traffic generator; then scripts a story (healthy,
- * Customer.io failing, a full outage, recovery) and shows live the circuit, the queue and the
- * app's own latency. It ends with a ledger of every operation the app took on and writes a chart
+ * `cioMiddleware`, `cioHealthRouter` and the operations console (`cioConsoleRouter` at
+ * `/ops/customerio/`, for requests from this machine only; its URL is printed at the start), and
+ * a traffic generator; then scripts a story (healthy, Customer.io failing, a full outage,
+ * recovery) and shows live the circuit, the queue and the app's own latency. It ends with a ledger of every operation the app took on and writes a chart
  * to `demo-output/run.svg`. Exit code 0 only when nothing was lost or duplicated.
  *
  * `npm start -- --store=sqlite` (or `redis`) uses a durable queue; `--fast` shortens the story.

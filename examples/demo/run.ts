@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createCioClient, type CioClient } from '../../src/index.js';
 import { EMULATOR_DEFAULTS, startCioEmulator, type CioEmulator } from '../../src/testing/index.js';
+import type { Request } from 'express';
+import { cioConsoleRouter } from '../../src/http/express.js';
 import { createApp } from '../express-app.js';
 import { chartSvg } from './chart.js';
 import { createDisplay, type Display } from './display.js';
@@ -73,13 +75,18 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     queue: store.queue,
     logger,
   });
-  const server = createApp(cio).listen(0, '127.0.0.1');
+  const app = createApp(cio);
+  // The operations console. A local demo's guard: requests from this machine only.
+  const local = (req: Request): boolean => ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+  app.use('/ops/customerio', cioConsoleRouter(cio, { guard: local, title: `outage demo (${o.store} queue)` }));
+  const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   display.log('customerio-resilience outage demo: no credentials, nothing leaves this machine');
   display.log(`  Customer.io emulator  ${emu.url}`);
   display.log(`  Express app           ${base} (examples/express-app.ts: cioMiddleware + cioHealthRouter)`);
+  display.log(`  ops console           ${base}/ops/customerio/ (cioConsoleRouter; open it while the demo runs)`);
   display.log(`  traffic               ${o.rate} req/s of sign-ups (identify + event) and orders (event), each for its own person or SKU`);
   display.log(`  client                timeout 1 s, 3 attempts, breaker opens after 5 failures and probes after ${plot.halfOpenAfterMs / 1000} s`);
   display.log(`  fallback queue        ${o.store}: ${store.where}`);

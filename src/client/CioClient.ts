@@ -75,6 +75,8 @@ export interface CioClient extends CioOperations {
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Puts dead letters (the given ids, or all) back in the queue; resolves how many moved. */
   redrive(ids?: readonly string[]): Promise<number>;
+  /** Deletes the given dead letters for good (they will not be sent); resolves how many were deleted. */
+  discardDeadLetters(ids: readonly string[]): Promise<number>;
   /** Holds the circuit open (state `ISOLATED`) until the handle is disposed. */
   isolate(): { dispose(): void };
   /** The logger the client writes to. */

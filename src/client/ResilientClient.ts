@@ -238,6 +238,14 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     return moved;
   }
 
+  async discardDeadLetters(ids: readonly string[]): Promise<number> {
+    if (!this.#queue) return 0;
+    if (typeof this.#queue.discardDeadLetters !== 'function') throw new TypeError('discardDeadLetters: this queue store cannot discard dead letters (it has no discardDeadLetters())');
+    const discarded = await this.#queue.discardDeadLetters(ids);
+    await this.#replayer?.refreshStats();
+    return discarded;
+  }
+
   flush(options: DrainOptions = {}): Promise<FlushResult> {
     return this.#alive.during(this.#flush(options));
   }

@@ -1,11 +1,13 @@
 /**
- * `customerio-resilience/express`: the request-scoped client and the health router for Express 5.
+ * `customerio-resilience/express`: the request-scoped client, the health router and the operations
+ * console for Express 5.
  * Imports Express types only; prom-client is loaded only when metrics are asked for.
  * @packageDocumentation
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { CioClient } from '../client/CioClient.js';
 import { assertClient } from './assertClient.js';
+import { createConsole, readJsonBody, type CioConsoleRouterOptions } from './console/index.js';
 import { healthRoutes } from './healthRoutes.js';
 import { normalizeHealthRouterOptions, type CioHealthRouterOptions } from './healthRouterOptions.js';
 import { normalizeMiddlewareOptions, type CioMiddlewareOptions } from './middlewareOptions.js';
@@ -31,6 +33,9 @@ export type CioExpressMiddlewareOptions = CioMiddlewareOptions<Request>;
 
 /** Options of the Express {@link cioHealthRouter}. */
 export type CioExpressHealthRouterOptions = CioHealthRouterOptions<Request>;
+
+/** Options of the Express {@link cioConsoleRouter}. */
+export type CioExpressConsoleRouterOptions = CioConsoleRouterOptions<Request>;
 
 /**
  * Sets `req.cio`, a request-scoped client: its calls are held and handed to `client` once the
@@ -77,9 +82,39 @@ export function cioHealthRouter(client: CioClient, options?: CioExpressHealthRou
   };
 }
 
+/**
+ * The operations console: a page (no build step, nothing external) and JSON routes showing each
+ * API's circuit, the queue, recent outcomes and the dead letters, with actions to re-drive or
+ * discard dead letters, hold the circuits open and release them, and flush the queue. `guard` is
+ * required (only its `true` admits a request; otherwise the request goes on to `next()`). Actions
+ * are `POST`s with a JSON body from the same origin; every answer carries `Cache-Control: no-store`
+ * and a strict Content-Security-Policy. Paths are relative to where it is mounted; `path` defaults
+ * to `'/'`. Throws a `TypeError` at once without a guard or with invalid options.
+ *
+ * @example
+ * app.use('/ops/customerio', cioConsoleRouter(cio, { guard: (req) => req.user?.isAdmin === true }));
+ */
+export function cioConsoleRouter(client: CioClient, options: CioExpressConsoleRouterOptions): CioExpressHandler {
+  const { admits, routes } = createConsole(client, options, '/');
+  return function cioConsole(req, res, next) {
+    const route = routes.match(req.path);
+    if (!route) {
+      next();
+      return;
+    }
+    void (async () => {
+      if (!(await admits(req))) return next();
+      const body: unknown = req.body;
+      const answer = await routes.answer(route, { method: req.method, headers: req.headers, url: req.originalUrl, body: () => readJsonBody(req, body) });
+      writeAnswer(res, req.method, answer);
+    })().catch(next);
+  };
+}
+
 export { cioMetrics, CIRCUIT_STATE_VALUES } from '../health/metrics.js';
 export type { CioMetrics, CioMetricsOptions } from '../health/metrics.js';
 export type { HealthBody } from '../health/healthResponse.js';
 export type { CioMiddlewareOptions } from './middlewareOptions.js';
 export type { CioHealthRouterOptions, CioHealthMetricsOptions } from './healthRouterOptions.js';
+export type { CioConsoleRouterOptions, ConsoleDeadLetter, ConsoleDeadLetters, ConsoleStatus, OutcomeCounts, OutcomeKind, OutcomeSnapshot } from './console/index.js';
 export type { DeferredCall, DeferredResult, ScopedCioClient, ScopedOperations } from './ScopedCioClient.js';

@@ -58,6 +58,13 @@ export function checkListLimit(where: string, limit: number | undefined): number
   return limit;
 }
 
+/** Checks the ids given to `discardDeadLetters`: an array of strings. */
+export function checkIds(where: string, ids: readonly string[]): void {
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+    throw new TypeError(`${where}.discardDeadLetters: ids must be an array of strings, got ${show(ids)}`);
+  }
+}
+
 /** Checks the delay given to `retry`. */
 export function checkDelay(where: string, delayMs: number): void {
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {

@@ -110,6 +110,12 @@ export interface QueueStore {
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Moves dead letters (the given ids, or all) back to the queue tail with attempts reset; resolves how many moved. */
   redrive(ids?: readonly string[]): Promise<number>;
+  /**
+   * Deletes the given dead letters for good (a person decided they must not be sent); unknown ids are
+   * ignored. Resolves how many were deleted. Every store of this package has it; a store written
+   * before it existed may lack it, and `cio.discardDeadLetters()` then rejects.
+   */
+  discardDeadLetters?(ids: readonly string[]): Promise<number>;
   /** Current figures. */
   stats(): Promise<QueueStats>;
   /** Releases timers, files and connections; what is queued stays persisted in durable stores. Safe to call twice. */

@@ -274,6 +274,26 @@ export function describeQueueStore(name: string, factory: StoreFactory, opts: Qu
         expect(await store.stats()).to.include({ depth: 3, deadLetters: 0 });
         expect(ids(await takeSoon())).to.deep.equal([d2.id]);
       });
+
+      it('discards chosen dead letters for good, ignoring unknown ids, and leaves the queue alone', async () => {
+        const queued = makeEntry({ personKey: 'Q' });
+        const [d1, d2, d3] = [makeEntry({ personKey: 'D' }), makeEntry(), makeEntry({ operation: 'sendEmail', args: [{ to: 'x@example.com' }] })];
+        await pushAll([queued]);
+        for (const d of [d1, d2, d3]) await store.addDeadLetter(d, `PERMANENT: ${d.id}`);
+        const discard = store.discardDeadLetters!.bind(store);
+        expect(await discard([d1.id, 'no-such-id', d3.id])).to.equal(2);
+        expect(ids(await store.listDeadLetters())).to.deep.equal([d2.id]);
+        expect(await store.stats()).to.include({ depth: 1, deadLetters: 1 });
+        expect(await discard([d1.id])).to.equal(0);
+        expect(await discard([])).to.equal(0);
+        // Gone for good: a re-drive of them moves nothing, and only the queued entry is handed out.
+        expect(await store.redrive([d1.id, d3.id])).to.equal(0);
+        expect(await store.take(10, LONG_LEASE)).to.deep.equal([queued]);
+        await expectRejection(discard('nope' as unknown as string[]), TypeError, /ids/);
+        expect(await discard([d2.id])).to.equal(1);
+        expect(await store.stats()).to.include({ depth: 1, deadLetters: 0 });
+        expect(await store.listDeadLetters()).to.deep.equal([]);
+      });
     });
 
     describe('stats', () => {

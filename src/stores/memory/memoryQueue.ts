@@ -1,5 +1,5 @@
 import { clock, optionsObject, wholeNumber } from '../../queue/check.js';
-import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
+import { checkDelay, checkIds, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
 import { DeadLetterList } from './deadLetters.js';
 import { withLastError } from './packed.js';
 import { PersonChains } from './persons.js';
@@ -169,6 +169,18 @@ class MemoryQueue implements QueueStore {
       moved++;
     }
     return moved;
+  }
+
+  async discardDeadLetters(ids: readonly string[]): Promise<number> {
+    checkIds(WHERE, ids);
+    this.#open();
+    let discarded = 0;
+    for (const id of ids) {
+      if (!this.#dead.get(id)) continue;
+      this.#dead.delete(id);
+      discarded++;
+    }
+    return discarded;
   }
 
   async stats(): Promise<QueueStats> {

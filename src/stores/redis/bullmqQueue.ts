@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { show } from '../../queue/check.js';
-import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
+import { checkDelay, checkIds, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter, toDeadLetter } from '../../queue/entry.js';
 import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore, QueueRetryOptions } from '../../queue/store.js';
 import {
   closeOwned,
@@ -352,6 +352,16 @@ export class BullmqQueue implements QueueStore {
       moved++;
     }
     return moved;
+  }
+
+  async discardDeadLetters(ids: readonly string[]): Promise<number> {
+    checkIds(WHERE, ids);
+    this.#open();
+    return this.#deadline.run(async () => {
+      let discarded = 0;
+      for (const id of ids) if (await this.#dead.remove(id)) discarded++;
+      return discarded;
+    });
   }
 
   async stats(): Promise<QueueStats> {

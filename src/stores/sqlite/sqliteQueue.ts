@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { checkDelay, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter } from '../../queue/entry.js';
+import { checkDelay, checkIds, checkListLimit, checkTake, closedError, copyEntry, fromDeadLetter } from '../../queue/entry.js';
 import type { DeadLetter, PushOutcome, QueueEntry, QueueStats, QueueStore, QueueRetryOptions } from '../../queue/store.js';
 import { decodeDead, decodeEntry, insertParams } from './codec.js';
 import { prepareDatabaseFile, secureSideFiles } from './file.js';
@@ -136,6 +136,20 @@ export class SqliteQueue implements QueueStore {
       }
     });
     return moved;
+  }
+
+  async discardDeadLetters(ids: readonly string[]): Promise<number> {
+    checkIds(WHERE, ids);
+    this.#open();
+    let discarded = 0;
+    this.#transaction(() => {
+      for (const id of ids) {
+        const removed = this.#q.removeDead.run(id).changes;
+        this.#deadCount -= removed;
+        discarded += removed;
+      }
+    });
+    return discarded;
   }
 
   async stats(): Promise<QueueStats> {
