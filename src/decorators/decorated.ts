@@ -1,4 +1,5 @@
 import type { NormalizedResilientOptions, ResilientOptions } from './options.js';
+import { processWide } from './shared.js';
 
 /** One decorated method: the original, its options and (once known) its operation name. */
 export interface DecoratedMethod {
@@ -18,8 +19,11 @@ export interface DecoratedMethod {
   operation: string | undefined;
 }
 
-/** Every `@Resilient()` wrapper, to find its record from a class's methods. */
-export const WRAPPERS = new WeakMap<Function, DecoratedMethod>();
+/**
+ * Every `@Resilient()` wrapper, to find its record from a class's methods. One per process, so that
+ * `registerResilient()` and `getResilientOptions()` of either build see methods decorated by the other.
+ */
+export const WRAPPERS = processWide('wrappers', () => new WeakMap<Function, DecoratedMethod>());
 
 /** The object in `from`'s prototype chain (itself included) that holds `method` as an own property. */
 export function ownerOf(from: unknown, method: DecoratedMethod): object | undefined {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Resilient } from './Resilient.js';
-export type { ResilientDecorator, AdmitsUndefined } from './Resilient.js';
+export type { ResilientDecorator, AdmitsUndefined, AdmitsResult, ThrowingResilientOptions } from './Resilient.js';
 export type { ResilientOptions, ResilientFallback } from './options.js';
 export { RESILIENT_DEFAULTS } from './options.js';
 export { setDefaultCioClient, getDefaultCioClient } from './defaultClient.js';

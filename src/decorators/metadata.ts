@@ -1,14 +1,61 @@
-import 'reflect-metadata';
+import { nodeRequire } from '../internal/nodeRequire.js';
 import { ownerOf, WRAPPERS, type DecoratedMethod } from './decorated.js';
 import type { ResilientOptions } from './options.js';
+import { processWide } from './shared.js';
 
 /** The reflect-metadata key `@Resilient()` keeps a method's options under. */
 export const RESILIENT_METADATA = 'customerio-resilience:resilient';
 
-/** Keeps a method's options on its class's prototype (or on the class, for a static method). */
+/** What the decorators use of the reflect-metadata API, when it is loaded. */
+interface MetadataApi {
+  defineMetadata(key: unknown, value: unknown, target: object, property?: string | symbol): void;
+  getOwnMetadata(key: unknown, target: object, property?: string | symbol): unknown;
+  getOwnMetadataKeys(target: object, property?: string | symbol): unknown[];
+}
+
+/** The reflect-metadata API on the global `Reflect`, when a polyfill (reflect-metadata, core-js) put it there. */
+function metadataApi(): MetadataApi | undefined {
+  const r: object = Reflect;
+  if (!('defineMetadata' in r) || !('getOwnMetadata' in r) || !('getOwnMetadataKeys' in r)) return undefined;
+  if (typeof r.defineMetadata !== 'function' || typeof r.getOwnMetadata !== 'function' || typeof r.getOwnMetadataKeys !== 'function') return undefined;
+  return r as MetadataApi;
+}
+
+let loadTried = false;
+
+/**
+ * Loads reflect-metadata (a dependency) when the first `@Resilient()` is applied, unless a
+ * polyfill is already there: importing the package does not install the global, only using the
+ * decorator does. Apps with `experimentalDecorators` + `emitDecoratorMetadata` (NestJS) import
+ * `reflect-metadata` themselves before any decorated class, as they must for `design:paramtypes`.
+ */
+export function loadReflectMetadata(): void {
+  if (loadTried) return;
+  loadTried = true;
+  if (metadataApi()) return;
+  try {
+    nodeRequire('reflect-metadata');
+  } catch {
+    // Without it the options are still kept below (getResilientOptions), just not as reflect metadata.
+  }
+}
+
+/** Options per owner (a prototype, or a class for static methods) and method name. One per process. */
+const OPTIONS = processWide('resilientOptions', () => new WeakMap<object, Map<string | symbol, Readonly<ResilientOptions>>>());
+
+/**
+ * Keeps a method's options on its class's prototype (or on the class, for a static method): in the
+ * package's own store, and as reflect metadata under {@link RESILIENT_METADATA} when the
+ * reflect-metadata API is loaded.
+ */
 export function defineResilientMetadata(owner: object, method: DecoratedMethod): void {
-  if (!Reflect.hasOwnMetadata(RESILIENT_METADATA, owner, method.name)) {
-    Reflect.defineMetadata(RESILIENT_METADATA, method.given, owner, method.name);
+  let own = OPTIONS.get(owner);
+  if (!own) OPTIONS.set(owner, (own = new Map()));
+  if (own.has(method.name)) return;
+  own.set(method.name, method.given);
+  const api = metadataApi();
+  if (api && api.getOwnMetadata(RESILIENT_METADATA, owner, method.name) === undefined) {
+    api.defineMetadata(RESILIENT_METADATA, method.given, owner, method.name);
   }
 }
 
@@ -17,9 +64,22 @@ export function defineResilientMetadata(owner: object, method: DecoratedMethod):
  * decorators do) readable on the function that replaces it.
  */
 export function copyFunctionMetadata(from: Function, to: Function): void {
-  for (const key of Reflect.getOwnMetadataKeys(from)) {
-    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, from), to);
+  const api = metadataApi();
+  if (!api) return;
+  for (const key of api.getOwnMetadataKeys(from)) {
+    api.defineMetadata(key, api.getOwnMetadata(key, from), to);
   }
+}
+
+/** The options recorded for `method` on `target` or an object in its prototype chain. */
+function recorded(target: object, method: string | symbol): Readonly<ResilientOptions> | undefined {
+  let o: object | null = target;
+  for (let depth = 0; depth < 64 && o !== null; depth++) {
+    const found = OPTIONS.get(o)?.get(method);
+    if (found) return found;
+    o = Object.getPrototypeOf(o) as object | null;
+  }
+  return undefined;
 }
 
 /**
@@ -36,7 +96,7 @@ export function getResilientOptions(target: object, method: string | symbol): Re
   }
   const candidates: object[] = typeof target === 'function' && typeof target.prototype === 'object' ? [target.prototype as object, target] : [target];
   for (const c of candidates) {
-    const found = Reflect.getMetadata(RESILIENT_METADATA, c, method) as Readonly<ResilientOptions> | undefined;
+    const found = recorded(c, method);
     if (found) return found;
   }
   for (const c of candidates) {

@@ -3,9 +3,10 @@ import { CioConfigError } from '../errors/CioError.js';
 import { getDefaultCioClient } from './defaultClient.js';
 import { operationOf, WRAPPERS, type DecoratedMethod } from './decorated.js';
 import { runAsync } from './runAsync.js';
+import { processWide } from './shared.js';
 
-/** Per client, the instance each operation is replayed on. */
-const REGISTERED = new WeakMap<CioClient, Map<string, unknown>>();
+/** Per client, the instance each operation is replayed on. One per process (see `processWide`). */
+const REGISTERED = processWide('replayRegistrations', () => new WeakMap<CioClient, Map<string, unknown>>());
 
 /**
  * Tells `client` to replay queued calls of `method` on `instance`. An automatic registration

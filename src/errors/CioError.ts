@@ -52,7 +52,49 @@ export interface CioErrorOptions {
 }
 
 /**
+ * Marks an error made by this package with the names of its classes (`['CioError', 'CioHttpError']`).
+ * A registered symbol, so that every copy of the package in a process (its ES module and CommonJS
+ * builds, loaded side by side) recognises the others' errors: `instanceof`, `isCioError()` and the
+ * other guards answer the same whichever copy made the error.
+ */
+const KINDS = Symbol.for('customerio-resilience.errorKinds');
+
+/** The package's own error classes, by the name their instances are branded with. */
+const CLASS_KINDS = new Map<Function, string>();
+
+/** Per constructor, the brand its instances carry. */
+const BRANDS = new WeakMap<Function, readonly string[]>();
+
+/** The names of the package's error classes from `ctor` up to {@link CioError}. */
+function kindsFrom(ctor: Function): readonly string[] {
+  let kinds = BRANDS.get(ctor);
+  if (kinds) return kinds;
+  const found: string[] = [];
+  for (let c: unknown = ctor, depth = 0; typeof c === 'function' && depth < 32; c = Object.getPrototypeOf(c), depth++) {
+    const kind = CLASS_KINDS.get(c);
+    if (kind !== undefined) found.push(kind);
+  }
+  kinds = Object.freeze(found);
+  BRANDS.set(ctor, kinds);
+  return kinds;
+}
+
+/** The class names `value` is branded with, by whichever copy of the package made it. */
+function kindsOf(value: unknown): readonly unknown[] {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return [];
+  try {
+    const kinds = (value as { [KINDS]?: unknown })[KINDS];
+    return Array.isArray(kinds) ? kinds : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * The base of every error this package reports. It never holds credentials.
+ *
+ * `instanceof` and the `isCio…Error()` guards also recognise errors made by another copy of this
+ * package loaded in the same process (the ES module and the CommonJS build side by side).
  */
 export class CioError extends Error {
   override readonly name: string = 'CioError';
@@ -80,6 +122,18 @@ export class CioError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.maybeDelivered = options.maybeDelivered ?? false;
     Object.defineProperty(this, 'serverMessage', { value: options.serverMessage, enumerable: false });
+    Object.defineProperty(this, KINDS, { value: kindsFrom(new.target), enumerable: false });
+  }
+
+  /**
+   * `value instanceof CioError` (or a subclass of this package): true for an instance, and also for
+   * an error of the same class made by another copy of the package in this process. A subclass
+   * of your own is matched by its prototype chain only.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kind = CLASS_KINDS.get(this);
+    return kind !== undefined && kindsOf(value).includes(kind);
   }
 
   /** A plain, credential-free description for logs and health output. */
@@ -139,7 +193,19 @@ export class CioClosedError extends CioError {
   }
 }
 
-/** True when `value` is any error reported by this package. */
+for (const [ctor, kind] of [
+  [CioError, 'CioError'],
+  [CioValidationError, 'CioValidationError'],
+  [CioHttpError, 'CioHttpError'],
+  [CioNetworkError, 'CioNetworkError'],
+  [CioCircuitOpenError, 'CioCircuitOpenError'],
+  [CioConfigError, 'CioConfigError'],
+  [CioClosedError, 'CioClosedError'],
+] as const) {
+  CLASS_KINDS.set(ctor, kind);
+}
+
+/** True when `value` is any error reported by this package (by any copy of it in this process). */
 export function isCioError(value: unknown): value is CioError {
   return value instanceof CioError;
 }

@@ -4,6 +4,6 @@
  * @packageDocumentation
  */
 export { cioMetrics, CIRCUIT_STATE_VALUES, METRICS_DEFAULTS } from './metrics.js';
-export type { CioMetrics, CioMetricsOptions } from './metrics.js';
+export type { CioMetrics, CioMetricsOptions, PromRegistry } from './metrics.js';
 export { healthResponse, HEALTH_HEADERS } from './healthResponse.js';
 export type { HealthBody, HttpAnswer } from './healthResponse.js';

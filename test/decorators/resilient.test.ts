@@ -14,6 +14,7 @@ import { compileFixtures, importCompiled, type DecoratorMode } from './compile.j
 
 type Services = typeof import('./fixtures/services.js');
 type StandardOnly = typeof import('./fixtures/standardOnly.js');
+type PromiseTypes = typeof import('./fixtures/promiseTypes.js');
 type Result = CioEvents['result'];
 
 /** Writes to a test's own lines and to the suite's (for the credential check). */
@@ -406,6 +407,25 @@ for (const mode of ['legacy', 'standard'] as const) {
       expect(() => decorate(undefined, { kind: 'field', name: 'x', addInitializer() {} })).to.throw(TypeError, /only decorate a method/);
       expect(() => decorate({}, 'x', { get: () => 1 })).to.throw(TypeError, /only decorate a method/);
       expect(() => m.setDefaultCioClient({} as never)).to.throw(TypeError);
+    });
+
+    it("compiles methods declaring Promise<T> with fallback: 'throw', and resolves their values", async () => {
+      // tsc would have failed the `before` hook (TS1241) if a Promise<T> with 'throw' did not
+      // compile, or if one of the fixture's @ts-expect-error lines (unsound results) did.
+      const { Catalog } = await importCompiled<PromiseTypes>(mode, 'fixtures/promiseTypes.js');
+      m.setDefaultCioClient(client());
+      const c = new Catalog();
+      expect(await c.name('a')).to.equal('name-a');
+      expect(await c.count()).to.equal(3);
+      expect(await c.account('b')).to.deep.equal({ id: 'b', credits: 1 });
+      expect(await c.tags()).to.deep.equal(['a', 'b']);
+      expect([...(await c.index()).keys()]).to.deep.equal(['x']);
+      expect(await c.maybe()).to.equal('maybe');
+      expect(resultsOf('catalog.name').map((r) => r.status)).to.deep.equal(['sent']);
+      m.setDefaultCioClient(undefined);
+      // With 'throw', a failure rejects instead of resolving undefined (no client: CONFIG).
+      const err = await c.name('z').then(() => undefined, (e: unknown) => e);
+      expect(m.isCioError(err) && err.code).to.equal('CONFIG');
     });
 
     if (mode === 'standard') {
