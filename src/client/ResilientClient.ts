@@ -6,10 +6,10 @@ import { CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
 import type { OperationSpec, SdkClients } from '../operations/spec.js';
 import { OPERATIONS, specOf } from '../operations/table.js';
-import { isAppRead, type AppReadArgs, type AppReadName, type AppReadValue } from '../operations/reads.js';
-import { requireApp } from '../operations/transactional.js';
-import { checkSerialisable } from '../validation/checkSerialisable.js';
-import { compositeOf, compositeResult, type CompositeSpec } from '../operations/composite.js';
+import type { AppReadArgs, AppReadName, AppReadValue } from '../operations/reads.js';
+import { AppReads } from './reads.js';
+import { compositeOf } from '../operations/composite.js';
+import { submitParts } from './parts.js';
 import type { CallName, CioBatchResult, CompositeName, OperationName } from '../operations/types.js';
 import { validateCall } from '../operations/validateCall.js';
 import { Pipeline } from '../policies/pipeline.js';
@@ -59,8 +59,8 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   readonly #sdk: SdkClients;
   /** Each API's policies: its own breaker and rate limit, so an outage or a burst of one never stops another. */
   readonly #policies: Readonly<Record<ApiName, Pipeline>>;
-  /** The App API's reads' own rate limit, on top of the App API's. */
-  readonly #readLimit: TokenBucket | undefined;
+  /** The App API's reads (`read()`). */
+  readonly #reads: AppReads;
   /** The operations' own rate limits (`OperationSpec.ownRateLimit`), on top of their API's. */
   readonly #limits = new Map<string, TokenBucket>();
   readonly #emitter: TypedEmitter<CioEvents>;
@@ -107,7 +107,6 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       app: new Pipeline({ ...o, ...o.app }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('app', state, error) }),
       pipelines: new Pipeline({ ...o, ...o.pipelines }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('pipelines', state, error) }),
     };
-    this.#readLimit = o.app.readRateLimit ? new TokenBucket(o.app.readRateLimit) : undefined;
     for (const [name, spec] of Object.entries(OPERATIONS) as Array<[string, OperationSpec]>) {
       if (spec.ownRateLimit) this.#limits.set(name, new TokenBucket(spec.ownRateLimit));
     }
@@ -167,6 +166,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       atMostOnce: o.nonIdempotentDelivery === 'at-most-once',
     });
     this.#calls = new Calls({ guard: this.#guard, fallback: this.#fallback, emitter: this.#emitter, logger: this.logger, redact: this.#redact, alive: this.#alive });
+    this.#reads = new AppReads({ app: this.#policies.app, sdk: this.#sdk, calls: this.#calls, limit: o.app.readRateLimit, onRetry: (name) => this.#retryListener(name, '') });
   }
 
   /** An operation called through its method: its options are read, then it is {@link submit}ted. */
@@ -298,7 +298,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     const kept = await this.#calls.abandon();
     for (const p of Object.values(this.#policies)) p.close();
     for (const limit of this.#limits.values()) limit.close();
-    this.#readLimit?.close();
+    this.#reads.close();
     try {
       await this.#queue?.close();
       // The client owns the stores it was given: closing it releases their connections too.
@@ -340,23 +340,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   }
 
   read<N extends AppReadName>(method: N, ...args: AppReadArgs<N>): Promise<RunResult<AppReadValue<N>>> {
-    const name = typeof method === 'string' ? method : '';
-    if (!isAppRead(name)) {
-      const error = new CioValidationError('method', `read: ${describeType(method)} is not a read of customerio-node's APIClient (a get…, list…, search…, find… method or downloadExport)`);
-      return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }));
-    }
-    const invalid = args.reduce<CioValidationError | null>((found, arg, i) => found ?? checkSerialisable(arg, `args[${i}]`, name), null);
-    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
-    const copy = [...args];
-    const send = () =>
-      this.#policies.app.run(() => Reflect.apply(Reflect.get(requireApp(this.#sdk), name) as (...a: unknown[]) => Promise<unknown>, this.#sdk.app, copy), {
-        repeatable: true,
-        canDefer: false,
-        onRetry: this.#retryListener(name, ''),
-        limit: this.#readLimit,
-      });
-    const result = this.#calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true });
-    return result as Promise<RunResult<AppReadValue<N>>>;
+    return this.#reads.read(method, args) as Promise<RunResult<AppReadValue<N>>>;
   }
 
   /**
@@ -365,7 +349,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
    */
   submit(call: Submission): Promise<CioResult> {
     const composite = compositeOf(call.operation);
-    if (composite) return this.#submitParts(call.operation as CompositeName, composite, call);
+    if (composite) return submitParts(call.operation as CompositeName, composite, call, (part) => this.submit(part), this.#calls);
     const { operation, args, idempotencyKey, batch } = call;
     try {
       const spec = OPERATIONS[operation as OperationName] as OperationSpec;
@@ -409,27 +393,6 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       });
     } catch (err) {
       return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err));
-    }
-  }
-
-  /**
-   * A composite call (`batch`, `pipelines.batch`): checked whole (nothing is sent if a part is
-   * invalid), then each part submitted as its own operation, batched; resolves the parts' results.
-   */
-  #submitParts(operation: CompositeName, composite: CompositeSpec, { args, idempotencyKey }: Submission): Promise<CioBatchResult> {
-    try {
-      const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
-      if (invalid) {
-        const rejected = this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid });
-        return Promise.resolve({ ...rejected, items: [] });
-      }
-      // A key given for the call keys each part by its place: a repeat of the call repeats each part's key.
-      const parts = composite.parts(args).map((part, i) =>
-        this.submit({ operation: part.operation, args: part.args, idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`, batch: true }),
-      );
-      return Promise.all(parts).then((items) => compositeResult(operation, idempotencyKey ?? '', items));
-    } catch (err) {
-      return Promise.resolve({ ...this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err), items: [] });
     }
   }
 
