@@ -3,7 +3,9 @@
  * local emulator (in another process) with the same concurrency, in a child process profiled with
  * `node --cpu-prof`. Rate limiting is off for the comparison (it would measure the limit, not the
  * client). Each round runs the bare SDK and our client back to back in alternating order, then our
- * client with `{ batch: true }`; every run starts on a collected heap.
+ * client with `{ batch: true }`, and our client with `tracing: false` and with its spans recorded by
+ * the OpenTelemetry SDK (the default run has `@opentelemetry/api` installed and no provider
+ * registered: the spans it starts record nothing); every run starts on a collected heap.
  *
  * Figures: own code per direct `track` call (self time of this package's files plus lru-cache,
  * cockatiel and ulid in the child's profile during our client's runs, divided by the calls made),
@@ -12,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { TrackClient } from 'customerio-node';
 import { createCioClient, silentLogger } from '../src/index.js';
 import { addSelfTimes, grownPerCall, hrtimeUs, nodeFromOwnTotal, profileDir, PROFILE_INTERVAL_US, selfTime, topPerCall, type SelfTime } from './profile.js';
@@ -25,7 +28,7 @@ export const CLIENT_TARGETS = {
   opsVsBare: { op: '>=', limit: 0.9, text: '0.9' },
 } as const satisfies Record<string, Target>;
 
-type Kind = 'bare' | 'ours' | 'batched';
+type Kind = 'bare' | 'ours' | 'batched' | 'untraced' | 'traced';
 
 /** One run as the child reports it. */
 interface ChildRun {
@@ -66,10 +69,13 @@ async function child(trackUrl: string, rounds: number): Promise<void> {
     const sdk = new TrackClient('s', 'k', { url: trackUrl, retry: { maxRetries: 0 } });
     return drive('bare', round, (i) => sdk.track(`person-${i % 500}`, { name: 'bench', data: { i } }));
   };
-  const ours = async (round: number, batch = false): Promise<void> => {
-    const cio = createCioClient({ siteId: 's', apiKey: 'k', trackUrl, logger: silentLogger, rateLimit: false });
-    const options = batch ? { batch: true } : {};
-    await drive(batch ? 'batched' : 'ours', round, async (i) => {
+  // Spans recorded and handed to an exporter that drops them: what tracing costs in this process.
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} } })] });
+  const ours = async (round: number, kind: Exclude<Kind, 'bare'> = 'ours'): Promise<void> => {
+    const tracing = kind === 'untraced' ? false : kind === 'traced' ? { tracerProvider: provider } : true;
+    const cio = createCioClient({ siteId: 's', apiKey: 'k', trackUrl, logger: silentLogger, rateLimit: false, tracing });
+    const options = kind === 'batched' ? { batch: true } : {};
+    await drive(kind, round, async (i) => {
       const r = await cio.track(`person-${i % 500}`, { name: 'bench', data: { i } }, options);
       if (r.status !== 'sent') throw new Error(`not sent: ${r.status}`);
     });
@@ -87,7 +93,9 @@ async function child(trackUrl: string, rounds: number): Promise<void> {
       await ours(i);
       await bare(i);
     }
-    await ours(i, true);
+    await ours(i, 'batched');
+    await ours(i, 'untraced');
+    await ours(i, 'traced');
   }
 }
 
@@ -119,7 +127,7 @@ export async function benchClientOverhead(rounds = 7): Promise<Check[]> {
     profiles.dispose();
   }
   const of = (kind: Kind): Run[] => runs.filter((r) => r.kind === kind).sort((a, b) => a.round - b.round);
-  const [b, o, batched] = [of('bare'), of('ours'), of('batched')];
+  const [b, o, batched, untraced, traced] = [of('bare'), of('ours'), of('batched'), of('untraced'), of('traced')];
   const opsPerSec = (r: Run): number => r.ops / r.seconds;
   const cpuPerOp = (r: Run): number => r.cpuUs / r.ops;
   // The ratio of each round, then their median: a round's two runs see the same machine.
@@ -157,6 +165,13 @@ export async function benchClientOverhead(rounds = 7): Promise<Check[]> {
         'ours, calls given { batch: true }',
         `${spread(batched.map(opsPerSec))} ops/s, ${spread(batched.map(cpuPerOp))} µs CPU/op, own code ${spread(batched.map(ownPerOp), 1, ' µs')}/call ` +
           `(the same calls sharing v2 batch requests; information)`,
+      ],
+      ['tracing (information)', 'own code per call; OpenTelemetry\'s own code per call'],
+      ['  tracing: false', `own code ${spread(untraced.map(ownPerOp), 1, ' µs')}, ${spread(untraced.map(opsPerSec))} ops/s`],
+      ['  @opentelemetry/api, no provider (the runs above)', `own code ${spread(o.map(ownPerOp), 1, ' µs')}, OpenTelemetry ${perOp(o, (s) => s.byCategory.otel)} µs`],
+      [
+        '  spans recorded (SDK, dropped by the exporter)',
+        `own code ${spread(traced.map(ownPerOp), 1, ' µs')}, OpenTelemetry ${perOp(traced, (s) => s.byCategory.otel)} µs, GC ${perOp(traced, (s) => s.byCategory.gc)} µs, ${spread(traced.map(opsPerSec))} ops/s`,
       ],
     ],
   );

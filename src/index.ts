@@ -64,6 +64,7 @@ export type {
 } from './client/types.js';
 export type { CioEvents, CioEventName, Unsubscribe } from './client/events.js';
 export type { CioLogger } from './client/logger.js';
+export type { TracingOptions, TracerProviderLike, TracerLike, SpanLike, SpanContextLike, SpanAttributes } from './telemetry/tracing.js';
 export { silentLogger } from './client/logger.js';
 export * from './errors/index.js';
 export { memoryQueue } from './stores/memory/memoryQueue.js';

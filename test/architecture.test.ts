@@ -15,6 +15,7 @@ const LAYER: Record<string, number> = {
   errors: 0,
   validation: 1,
   idempotency: 1,
+  telemetry: 1,
   testing: 2,
   operations: 2,
   policies: 2,

@@ -33,6 +33,7 @@ import { guardRedirects } from './redirects.js';
 import { healthOf } from './healthReport.js';
 import type { ApiName, CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import { CALL, OperationMethods } from '../operations/methods.js';
+import type { Trace, Tracing } from '../telemetry/tracing.js';
 
 /** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
 const QUEUED_BEHIND: BatchedOutcome = (() => {
@@ -76,12 +77,15 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   readonly #calls: Calls;
   /** Holds the process open while a call, a flush or a close is pending. */
   readonly #alive = new KeepAlive();
+  /** Spans of calls and requests, when `@opentelemetry/api` is installed and tracing is on. */
+  readonly #tracing: Tracing | undefined;
   #closing: Promise<FlushResult> | undefined;
 
   constructor(input: CioClientOptions) {
     super();
     const o = normalizeOptions(input);
     this.logger = o.logger;
+    this.#tracing = o.tracing;
     this.#redact = createRedactor(credentialSecrets(o.siteId, o.apiKey, o.appApiKey, o.writeKey));
     this.#emitter = new TypedEmitter<CioEvents>((err, event) =>
       o.logger.warn({ event: String(event), err: this.#redact(String(err)) }, 'customerio-resilience: an event listener threw'),
@@ -129,6 +133,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         options: o,
         replays: this.#replays,
         redact: this.#redact,
+        tracing: this.#tracing,
         onStats: (stats) => this.#figures.set(stats),
         onSent: (entries, attempts) => {
           if (this.#emitter.listenerCount('sent') === 0) return;
@@ -148,8 +153,8 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       // the rate or with the circuit open its calls go to the queue, as single calls do.
       const batchOf = (api: BatchApi) =>
         new Batcher(
-          (ops) => this.#policies[api].run(() => sendBatch(this.#sdk, api, ops), { repeatable: true, canDefer: this.#queue !== undefined }),
-          { ...batching, limits: BATCH_LIMITS[api] },
+          (ops, trace) => this.#policies[api].run(() => sendBatch(this.#sdk, api, ops), { repeatable: true, canDefer: this.#queue !== undefined, trace }),
+          { ...batching, limits: BATCH_LIMITS[api], api, tracing: this.#tracing },
         );
       this.#batchers.track = batchOf('track');
       if (this.#sdk.pipelines) this.#batchers.pipelines = batchOf('pipelines');
@@ -166,7 +171,14 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       atMostOnce: o.nonIdempotentDelivery === 'at-most-once',
     });
     this.#calls = new Calls({ guard: this.#guard, fallback: this.#fallback, emitter: this.#emitter, logger: this.logger, redact: this.#redact, alive: this.#alive });
-    this.#reads = new AppReads({ app: this.#policies.app, sdk: this.#sdk, calls: this.#calls, limit: o.app.readRateLimit, onRetry: (name) => this.#retryListener(name, '') });
+    this.#reads = new AppReads({
+      app: this.#policies.app,
+      sdk: this.#sdk,
+      calls: this.#calls,
+      limit: o.app.readRateLimit,
+      onRetry: (name) => this.#retryListener(name, ''),
+      tracing: this.#tracing,
+    });
   }
 
   /** An operation called through its method: its options are read, then it is {@link submit}ted. */
@@ -178,7 +190,10 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       // Call options that are not an object one can read (a revoked Proxy, say).
       options = new CioValidationError('options', `${operation}: the call options could not be read`);
     }
-    if (options instanceof CioValidationError) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }));
+    if (options instanceof CioValidationError) {
+      const trace = this.#tracing?.call(operation, specOf(operation)?.api, undefined);
+      return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }, undefined, trace));
+    }
     return this.submit({ operation, args, idempotencyKey: options.idempotencyKey, batch: options.batch === true });
   }
 
@@ -314,8 +329,10 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
     const name = String(operation);
     const given = options.idempotencyKey;
+    const lane = this.#policies.track;
+    const trace = this.#tracing?.call(name, 'track', lane.circuitState);
     const invalid = checkCallerKey(`run(${name})`, 'idempotencyKey', given);
-    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
+    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, trace));
     const queue = options.queue === true && this.#queue !== undefined;
     const repeatable = options.repeatable ?? true;
     // Only a key the caller gives marks a repeat: without one, every run runs.
@@ -323,10 +340,11 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       name,
       given === undefined ? undefined : callerStoreKey(name, given),
       () =>
-        this.#policies.track.run(fn, {
+        lane.run(fn, {
           repeatable,
           canDefer: queue,
           onRetry: this.#retryListener(name, given ?? ''),
+          trace,
         }),
       {
         storable: queue ? { args: [...(options.args ?? [])], personKey: '', builtIn: false } : undefined,
@@ -334,6 +352,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         reportedKey: given ?? '',
         explicitKey: true,
         keepValue: true,
+        trace,
       },
     );
     return result as Promise<RunResult<T>>;
@@ -349,13 +368,15 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
    */
   submit(call: Submission): Promise<CioResult> {
     const composite = compositeOf(call.operation);
-    if (composite) return submitParts(call.operation as CompositeName, composite, call, (part) => this.submit(part), this.#calls);
+    if (composite) return submitParts(call.operation as CompositeName, composite, call, (part) => this.submit(part), this.#calls, this.#tracing);
     const { operation, args, idempotencyKey, batch } = call;
+    let trace: Trace | undefined;
     try {
       const spec = OPERATIONS[operation as OperationName] as OperationSpec;
+      if (this.#tracing) trace = this.#tracing.call(operation, spec.api, this.#policies[spec.api].circuitState, call.parent);
       const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
       if (invalid) {
-        return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }));
+        return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, trace));
       }
       const { reportedKey, storeKey } = this.#guard.keyOf(operation, idempotencyKey, args);
       let sendArgs: unknown[] = args;
@@ -364,6 +385,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         const withId = spec.withEventId(args, newEventId());
         sendArgs = withId.args;
         eventId = withId.id;
+        trace?.set('customerio.event_id', eventId);
       }
       const single = () =>
         this.#policies[spec.api].run(() => spec.invoke(this.#sdk, sendArgs), {
@@ -372,13 +394,14 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
           canDefer: this.#queue !== undefined,
           onRetry: this.#retryListener(operation, reportedKey),
           limit: this.#limits.get(operation),
+          trace,
         });
       const madeAt = Date.now();
       // A live upsert or delete carries no timestamp (as on its v1 route): Customer.io orders it by arrival.
       const apiBatcher = batch ? this.#batchers[spec.api as BatchApi] : undefined;
       const op = apiBatcher ? spec.batch?.(sendArgs, spec.ordered ? undefined : madeAt) : undefined;
       const batcher = op ? apiBatcher : undefined;
-      const direct = batcher ? () => batcher.add(op!, single) ?? single() : single;
+      const direct = batcher ? () => batcher.add(op!, single, trace) ?? single() : single;
       const personKey = spec.personKey(args);
       const ordered = spec.ordered && personKey !== '';
       const send = !ordered ? direct : this.#order.hasQueued(personKey) ? queuedBehind : this.#order.after(personKey, direct, batcher);
@@ -390,9 +413,10 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         explicitKey: idempotencyKey !== undefined,
         eventId,
         madeAt,
+        trace,
       });
     } catch (err) {
-      return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err));
+      return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, trace));
     }
   }
 

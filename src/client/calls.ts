@@ -2,6 +2,7 @@ import type { BatchedOutcome } from '../delivery/batcher.js';
 import { CioClosedError, CioError } from '../errors/CioError.js';
 import { beforeDeadline } from '../policies/deadline.js';
 import type { Redactor } from '../policies/redact.js';
+import type { Trace } from '../telemetry/tracing.js';
 import type { RunResult } from './CioClient.js';
 import type { CioEvents, TypedEmitter } from './events.js';
 import type { CallFacts, Fallback } from './fallback.js';
@@ -9,6 +10,15 @@ import type { IdempotencyGuard } from './guard.js';
 import type { KeepAlive } from './keepAlive.js';
 import type { CioLogger } from './logger.js';
 import type { CioResult } from './types.js';
+
+/**
+ * Ends a call's span with its result. Not delivered and not kept (`failed`, `rejected`, `dropped`)
+ * ends it in error; a queued call does not: it will be delivered.
+ */
+export function endCallTrace(trace: Trace, result: CioResult): void {
+  const lost = result.status === 'failed' || result.status === 'rejected' || result.status === 'dropped';
+  trace.end({ status: result.status, attempts: result.attempts, errorCode: lost ? (result.error?.code ?? 'UNKNOWN') : undefined });
+}
 
 /** A call under way, as close() sees it at its deadline. */
 interface InFlight {
@@ -67,13 +77,14 @@ export class Calls {
   ): Promise<CioResult> {
     const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
-    if (this.closed) return Promise.resolve(this.finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }));
+    const trace = ctx.trace;
+    if (this.closed) return Promise.resolve(this.finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }, started, trace));
     if (storeKey !== undefined) {
       const running = this.#d.guard.running(storeKey);
-      if (running) return running.then((first) => this.#joined(base, first, started));
+      if (running) return running.then((first) => this.#joined(base, first, started, trace));
     }
     const reserved = storeKey === undefined ? true : this.#d.guard.reserve(operation, storeKey, ctx.explicitKey);
-    if (reserved === false) return Promise.resolve(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started));
+    if (reserved === false) return Promise.resolve(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, trace));
     // The caller's promise: the call's outcome, or what close() decides at its deadline.
     const { promise: result, resolve } = Promise.withResolvers<CioResult>();
     const call: InFlight = { operation, storeKey, ctx, base, started, settle: resolve, routing: false, abandoned: false };
@@ -81,7 +92,7 @@ export class Calls {
       if (this.#pending.delete(result)) this.#d.alive.release();
       if (!call.abandoned) resolve(r);
     };
-    const crashed = (err: unknown): void => done(this.crashed(base, started, err));
+    const crashed = (err: unknown): void => done(this.crashed(base, started, err, trace));
     const settled = (outcome: BatchedOutcome): void => {
       const r = this.#settled(call, outcome); // a result, or a promise of one while a failure is routed
       if (r instanceof Promise) void r.then(done);
@@ -92,11 +103,11 @@ export class Calls {
       try {
         send().then(settled, crashed);
       } catch (err) {
-        return Promise.resolve(this.crashed(base, started, err));
+        return Promise.resolve(this.crashed(base, started, err, trace));
       }
     } else {
       reserved
-        .then((fresh) => (fresh ? send().then(settled) : done(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started))))
+        .then((fresh) => (fresh ? send().then(settled) : done(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, trace))))
         .catch(crashed);
     }
     if (storeKey !== undefined) this.#d.guard.track(storeKey, result);
@@ -111,13 +122,13 @@ export class Calls {
    * was sent or queued (sharing a `run()` value), else that one's failure, so the caller knows the
    * key's operation was not delivered and may try again.
    */
-  #joined(base: ResultBase, first: RunResult<unknown>, started: number): CioResult {
+  #joined(base: ResultBase, first: RunResult<unknown>, started: number, trace: Trace | undefined): CioResult {
     const taken = first.status === 'sent' || first.status === 'queued' || first.status === 'duplicate';
     const result: RunResult<unknown> = taken
       ? { ...base, status: 'duplicate', attempts: 0 }
       : { ...base, status: first.status, attempts: 0, ...(first.error ? { error: first.error } : {}) };
     if ('value' in first) result.value = first.value;
-    return this.finish(result, started);
+    return this.finish(result, started, trace);
   }
 
   /** What a send's outcome makes of a call: `sent`, or what `Fallback.route` decides. Never throws or rejects. */
@@ -132,19 +143,19 @@ export class Calls {
         }
         const sent: RunResult<unknown> = { ...base, status: 'sent', attempts: outcome.attempts };
         if (ctx.keepValue && 'value' in outcome) sent.value = outcome.value;
-        return this.finish(sent, started);
+        return this.finish(sent, started, ctx.trace);
       }
       return this.#d.fallback.route(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
-        (result) => this.finish({ ...base, ...result }, started),
-        (err: unknown) => this.crashed(base, started, err),
+        (result) => this.finish({ ...base, ...result }, started, ctx.trace),
+        (err: unknown) => this.crashed(base, started, err, ctx.trace),
       );
     } catch (err) {
-      return this.crashed(base, started, err);
+      return this.crashed(base, started, err, ctx.trace);
     }
   }
 
   /** The `failed` result of a call that threw where nothing should. */
-  crashed(base: ResultBase, started: number, err: unknown): CioResult {
+  crashed(base: ResultBase, started: number, err: unknown, trace?: Trace): CioResult {
     let error: CioError;
     if (err instanceof CioError) error = err;
     else {
@@ -156,10 +167,11 @@ export class Calls {
       }
       error = new CioError('UNKNOWN', text, false);
     }
-    return this.finish({ ...base, status: 'failed', attempts: 0, error }, started);
+    return this.finish({ ...base, status: 'failed', attempts: 0, error }, started, trace);
   }
 
-  finish(result: CioResult, started: number = performance.now()): CioResult {
+  /** Reports a call's result (log, `result` event, the end of its span) and returns it. */
+  finish(result: CioResult, started: number = performance.now(), trace?: Trace): CioResult {
     try {
       if (result.status !== 'sent' && result.status !== 'duplicate') {
         this.#d.logger.debug({ operation: result.operation, status: result.status, code: result.error?.code }, 'customerio-resilience: call finished');
@@ -168,6 +180,7 @@ export class Calls {
       /* a logger that throws must not break the call */
     }
     if (this.#d.emitter.listenerCount('result') > 0) this.#d.emitter.emit('result', { ...result, durationMs: performance.now() - started });
+    if (trace) endCallTrace(trace, result);
     return result;
   }
 
@@ -195,9 +208,9 @@ export class Calls {
         this.#d.fallback.route(call.operation, call.storeKey, error, 0, call.ctx).then(
           (r) => {
             if (r.status === 'queued') kept++;
-            call.settle(this.finish({ ...call.base, ...r }, call.started));
+            call.settle(this.finish({ ...call.base, ...r }, call.started, call.ctx.trace));
           },
-          (err: unknown) => call.settle(this.crashed(call.base, call.started, err)),
+          (err: unknown) => call.settle(this.crashed(call.base, call.started, err, call.ctx.trace)),
         ),
       );
     }

@@ -6,6 +6,7 @@ import { specOf } from '../operations/table.js';
 import type { CioResult } from '../operations/types.js';
 import type { Redactor } from '../policies/redact.js';
 import type { QueueEntry, QueueStore } from '../queue/store.js';
+import type { Trace } from '../telemetry/tracing.js';
 import type { CioEvents, TypedEmitter } from './events.js';
 import type { IdempotencyGuard } from './guard.js';
 import type { CioLogger } from './logger.js';
@@ -26,6 +27,8 @@ export interface CallFacts {
   madeAt?: number;
   /** Whether it is one of a person's ordered updates (see `OperationSpec.ordered`). */
   ordered?: boolean;
+  /** The call's span, if it is recorded. */
+  trace?: Trace | undefined;
 }
 
 /** What the fallback works with: the client's queue, guard, figures and events. */
@@ -81,14 +84,20 @@ export class Fallback {
         status: error.status,
         maybeDelivered: true,
       });
-      if (entry) await this.deadLetter(entry, amb);
+      if (entry) {
+        await this.deadLetter(entry, amb);
+        ctx.trace?.event('customerio.dead_lettered', { 'error.type': amb.code });
+      }
       this.#d.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: 'AMBIGUOUS' }, 'customerio-resilience: ambiguous failure');
       return { status: 'failed', attempts, error: amb };
     }
     if (route === 'refused') {
       await release();
       const permanentAnswer = error.code === 'PERMANENT' || error.code === 'INVALID_INPUT';
-      if (entry && error.code === 'PERMANENT') await this.deadLetter(entry, error);
+      if (entry && error.code === 'PERMANENT') {
+        await this.deadLetter(entry, error);
+        ctx.trace?.event('customerio.dead_lettered', { 'error.type': error.code });
+      }
       this.#d.logger.warn({ operation, idempotencyKey: ctx.reportedKey, code: error.code, status: error.status }, `customerio-resilience: ${operation} not delivered: ${error.message}`);
       return { status: permanentAnswer ? 'rejected' : 'failed', attempts, error };
     }
@@ -103,6 +112,7 @@ export class Fallback {
           // The write went out unconfirmed: it may be stored, and then it will be delivered, so
           // the caller must not be told it failed (it would send it again).
           this.#d.replayer?.kick();
+          ctx.trace?.event('customerio.queued', { 'error.type': error.code, 'customerio.queue.confirmed': false });
           const unsure = new CioError('QUEUE_UNAVAILABLE', `${operation} was not delivered now and the queue store did not confirm keeping it; it may be queued`, true);
           return { status: 'queued', attempts, error: unsure, maybeQueued: true };
         }
@@ -114,11 +124,13 @@ export class Fallback {
       if (outcome === 'queued') {
         if (ctx.ordered) this.#d.order.countQueued(entry.personKey, 1);
         this.#d.emitter.emit('queued', { operation, idempotencyKey: ctx.reportedKey, error });
+        ctx.trace?.event('customerio.queued', { 'error.type': error.code });
         this.#d.replayer?.kick();
         return { status: 'queued', attempts, error };
       }
       await release();
       this.#d.emitter.emit('dropped', { operation, idempotencyKey: ctx.reportedKey });
+      ctx.trace?.event('customerio.dropped', { 'error.type': error.code });
       this.#d.logger.warn({ operation, idempotencyKey: ctx.reportedKey }, 'customerio-resilience: queue full, operation dropped');
       return { status: 'dropped', attempts, error: new CioError('QUEUE_FULL', `${operation} was not delivered (${error.code}) and the queue is full; it was dropped`, false) };
     }

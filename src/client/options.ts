@@ -4,7 +4,7 @@ import type { PolicySettings, RateLimitOptions, RetryOptions, ConsecutiveBreaker
 import type { CioLogger } from './logger.js';
 import { defaultLogger, safeLogger } from './logger.js';
 import { describeOption } from '../internal/describe.js';
-
+import { tracingOf, type Tracing, type TracingOptions } from '../telemetry/tracing.js';
 export type { ConsecutiveBreakerOptions, RateLimitOptions, RetryOptions, SamplingBreakerOptions } from '../policies/settings.js';
 
 /** The policies of one API that may differ from the others'. */
@@ -123,6 +123,13 @@ export interface CioClientOptions {
    * its own.
    */
   batch?: BatchOptions | false;
+  /**
+   * OpenTelemetry spans, when `@opentelemetry/api` is installed: one per call and one per batch
+   * request or replay, with retries, queueing and dead letters as events (docs/observability.md).
+   * `false` turns them off; `{ tracerProvider }` uses that provider instead of the global one.
+   * @default true
+   */
+  tracing?: boolean | TracingOptions;
 }
 
 /** Write-behind batching settings. */
@@ -172,6 +179,7 @@ export interface NormalizedOptions extends PolicySettings {
   logger: CioLogger;
   drain: Required<DrainerOptions>;
   batch: Required<BatchOptions> | false;
+  tracing: Tracing | undefined;
 }
 
 /** Every default in one place. */
@@ -387,6 +395,7 @@ export function normalizeOptions(input: CioClientOptions = {}, env: NodeJS.Proce
     nonIdempotentDelivery: delivery,
     drain,
     batch,
+    tracing: tracingOf(input.tracing),
   };
 }
 

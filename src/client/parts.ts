@@ -1,7 +1,8 @@
 import { compositeResult, type CompositeSpec } from '../operations/composite.js';
 import type { CioBatchResult, CioResult, CompositeName } from '../operations/types.js';
 import { validateCall } from '../operations/validateCall.js';
-import type { Calls } from './calls.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { endCallTrace, type Calls } from './calls.js';
 import { checkCallerKey } from './guard.js';
 import type { Submission } from './submission.js';
 
@@ -13,22 +14,37 @@ import type { Submission } from './submission.js';
 export function submitParts(
   operation: CompositeName,
   composite: CompositeSpec,
-  { args, idempotencyKey }: Submission,
+  { args, idempotencyKey, parent }: Submission,
   submit: (call: Submission) => Promise<CioResult>,
   calls: Calls,
+  tracing: Tracing | undefined,
 ): Promise<CioBatchResult> {
+  // The call's span is the parent of its parts' spans.
+  const trace = tracing?.call(operation, operation === 'pipelines.batch' ? 'pipelines' : 'track', undefined, parent);
   try {
     const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
     if (invalid) {
-      const rejected = calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid });
+      const rejected = calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, trace);
       return Promise.resolve({ ...rejected, items: [] });
     }
+    const partsParent = trace?.context ?? parent;
     // A key given for the call keys each part by its place: a repeat of the call repeats each part's key.
     const parts = composite.parts(args).map((part, i) =>
-      submit({ operation: part.operation, args: part.args, idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`, batch: true }),
+      submit({
+        operation: part.operation,
+        args: part.args,
+        idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`,
+        batch: true,
+        parent: partsParent,
+      }),
     );
-    return Promise.all(parts).then((items) => compositeResult(operation, idempotencyKey ?? '', items));
+    trace?.set('customerio.batch.size', parts.length);
+    return Promise.all(parts).then((items) => {
+      const result = compositeResult(operation, idempotencyKey ?? '', items);
+      if (trace) endCallTrace(trace, result);
+      return result;
+    });
   } catch (err) {
-    return Promise.resolve({ ...calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err), items: [] });
+    return Promise.resolve({ ...calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, trace), items: [] });
   }
 }

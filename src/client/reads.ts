@@ -7,6 +7,7 @@ import { requireApp } from '../operations/transactional.js';
 import type { Pipeline } from '../policies/pipeline.js';
 import { TokenBucket } from '../policies/rateLimiter.js';
 import { checkSerialisable } from '../validation/checkSerialisable.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { Calls } from './calls.js';
 import type { RunResult } from './CioClient.js';
 
@@ -20,6 +21,7 @@ export interface AppReadsDeps {
   limit: { perSecond: number; burst: number } | false;
   /** Reports a read's retries (undefined when nobody listens). */
   onRetry(operation: string): ((attempt: number, delayMs: number, error: CioError) => void) | undefined;
+  tracing: Tracing | undefined;
 }
 
 /**
@@ -39,12 +41,14 @@ export class AppReads {
   read(method: unknown, args: readonly unknown[]): Promise<RunResult<unknown>> {
     const calls = this.#d.calls;
     const name = typeof method === 'string' ? method : '';
-    if (!isAppRead(name)) {
+    const known = isAppRead(name);
+    const trace = this.#d.tracing?.call(known ? name : 'read', 'app', this.#d.app.circuitState);
+    if (!known) {
       const error = new CioValidationError('method', `read: ${describeType(method)} is not a read of customerio-node's APIClient (a get…, list…, search…, find… method or downloadExport)`);
-      return Promise.resolve(calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }));
+      return Promise.resolve(calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }, undefined, trace));
     }
     const invalid = args.reduce<CioValidationError | null>((found, arg, i) => found ?? checkSerialisable(arg, `args[${i}]`, name), null);
-    if (invalid) return Promise.resolve(calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }));
+    if (invalid) return Promise.resolve(calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, trace));
     const copy = [...args];
     const sdk = this.#d.sdk;
     const send = () =>
@@ -53,8 +57,9 @@ export class AppReads {
         canDefer: false,
         onRetry: this.#d.onRetry(name),
         limit: this.#limit,
+        trace,
       });
-    return calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true });
+    return calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true, trace });
   }
 
   /** Releases the rate limiter (reads waiting for a token are refused). */

@@ -37,4 +37,9 @@ export interface Submission {
   readonly idempotencyKey: string | undefined;
   /** Whether it may wait for a batch. */
   readonly batch: boolean;
+  /**
+   * The OpenTelemetry context the call's span is a child of, when it is not the active one (a
+   * request-scoped call sent after the response; a part of a composite call).
+   */
+  readonly parent?: unknown;
 }

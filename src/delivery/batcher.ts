@@ -1,7 +1,8 @@
 import { CioError } from '../errors/CioError.js';
 import type { RunOutcome } from '../policies/pipeline.js';
 import { ENVELOPE_BYTES, batchItemBytes, type BatchLimits } from './batchFormat.js';
-import { batchVerdicts, type ItemOutcome } from './verdicts.js';
+import { batchVerdicts, endRequestTrace, type ItemOutcome } from './verdicts.js';
+import type { Trace, Tracing } from '../telemetry/tracing.js';
 
 type Obj = Record<string, unknown>;
 
@@ -10,8 +11,12 @@ export type BatchedOutcome = ItemOutcome;
 
 /** How calls are gathered into batch requests. */
 export interface BatcherSettings {
+  /** The API whose batch route the requests go to (names their spans). */
+  api: string;
   /** The size limits of the API's batch requests. */
   limits: BatchLimits;
+  /** Spans of the batch requests, linked to the calls they carry; `undefined` for none. */
+  tracing: Tracing | undefined;
   /** Longest an operation waits for others to join its batch. */
   maxDelayMs: number;
   /** Operations per batch request; a full batch goes at once. */
@@ -25,6 +30,8 @@ interface Item {
   resolve: (outcome: BatchedOutcome) => void;
   /** Sends the operation on its own (its v1 route), for when the whole batch was refused. */
   alone: () => Promise<BatchedOutcome>;
+  /** The call's span, if it is recorded. */
+  trace: Trace | undefined;
 }
 
 /**
@@ -53,7 +60,7 @@ const BUSY: BatchedOutcome = Object.freeze({
  * `(maxInFlight + 1) × maxItems` held calls, never one per call.
  */
 export class Batcher {
-  readonly #send: (ops: Obj[]) => Promise<RunOutcome<unknown>>;
+  readonly #send: (ops: Obj[], trace: Trace | undefined) => Promise<RunOutcome<unknown>>;
   readonly #settings: BatcherSettings;
   #items: Item[] = [];
   #bytes = ENVELOPE_BYTES;
@@ -67,7 +74,8 @@ export class Batcher {
   #due = false;
   #generation = 0;
 
-  constructor(send: (ops: Obj[]) => Promise<RunOutcome<unknown>>, settings: BatcherSettings) {
+  /** @param send - sends one batch request under the API's policies, in the request's span (if any). */
+  constructor(send: (ops: Obj[], trace: Trace | undefined) => Promise<RunOutcome<unknown>>, settings: BatcherSettings) {
     this.#send = send;
     this.#settings = settings;
   }
@@ -87,15 +95,16 @@ export class Batcher {
    * never rejects. Returns `undefined` (nothing added) for an operation larger than a v2 operation may
    * be: the caller sends it on its own route.
    */
-  add(op: Obj, alone: () => Promise<BatchedOutcome>): Promise<BatchedOutcome> | undefined {
+  add(op: Obj, alone: () => Promise<BatchedOutcome>, trace?: Trace): Promise<BatchedOutcome> | undefined {
     const { batchBytes } = this.#settings.limits;
     const bytes = batchItemBytes(op, this.#settings.limits);
     if (bytes === undefined) return undefined;
     if (this.#bytes + bytes > batchBytes) this.flush();
     if (this.#items.length >= this.#settings.maxItems || this.#bytes + bytes > batchBytes) return Promise.resolve(BUSY); // still there: no slot free
     const { promise: outcome, resolve } = Promise.withResolvers<BatchedOutcome>();
-    this.#items.push({ op, resolve, alone });
+    this.#items.push({ op, resolve, alone, trace });
     this.#bytes += bytes;
+    trace?.event('customerio.batched');
     if (this.#items.length >= this.#settings.maxItems) this.flush();
     else if (this.#hurried > 0) {
       if (!this.#soon) {
@@ -148,9 +157,18 @@ export class Batcher {
 
   async #deliver(items: Item[]): Promise<void> {
     let outcome: RunOutcome<unknown>;
+    const tracing = this.#settings.tracing;
+    const trace = tracing?.request(
+      `${this.#settings.api} batch request`,
+      { 'customerio.api': this.#settings.api, 'customerio.batch.size': items.length, 'customerio.replay': false },
+      items.map((i) => i.trace),
+    );
     this.#inFlight++;
     try {
-      outcome = await this.#send(items.map((i) => i.op));
+      outcome = await this.#send(
+        items.map((i) => i.op),
+        trace,
+      );
     } catch (err) {
       outcome = { ok: false, attempts: 0, error: err instanceof CioError ? err : new CioError('UNKNOWN', 'the batch could not be sent', false) };
     } finally {
@@ -158,6 +176,7 @@ export class Batcher {
       if (this.#due || (this.#hurried > 0 && this.#items.length > 0)) this.flush();
     }
     const verdicts = batchVerdicts(outcome, items.length);
+    endRequestTrace(trace, outcome, verdicts);
     if (verdicts === 'each') {
       // The body was refused as a whole: each operation gets its own verdict on its own route.
       for (const item of items) {

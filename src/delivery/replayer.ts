@@ -9,7 +9,8 @@ import type { PolicySettings } from '../policies/settings.js';
 import type { QueueEntry, QueueRetryOptions, QueueStats, QueueStore } from '../queue/store.js';
 import { sendBatch } from './batchFormat.js';
 import { split, type Batch } from './split.js';
-import { batchVerdicts, routeFailure } from './verdicts.js';
+import { batchVerdicts, endRequestTrace, routeFailure } from './verdicts.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 /** Replays a queued custom operation (see `CioClient.registerReplay`). */
 export type ReplayHandler = (...args: unknown[]) => Promise<unknown>;
@@ -41,6 +42,8 @@ export interface ReplayerDeps {
   replays: ReadonlyMap<string, RegisteredReplay>;
   /** Takes credentials out of text that is logged. */
   redact(text: string): string;
+  /** Spans of the replay's requests (root spans: a replay serves calls of an earlier time); `undefined` for none. */
+  tracing: Tracing | undefined;
   onStats(stats: QueueStats): void;
   /** Entries Customer.io accepted, and the attempts their request took. */
   onSent(entries: readonly QueueEntry[], attempts: number): void;
@@ -245,8 +248,10 @@ export class Replayer {
 
   async #sendBatch({ api, entries, ops }: Batch): Promise<number> {
     const lane = this.#d.policies[api] ?? this.#d.policies.track;
-    const outcome = await lane.run(() => sendBatch(this.#d.sdk, api, ops), { repeatable: true, canDefer: false });
+    const trace = this.#d.tracing?.request(`${api} batch request`, { 'customerio.api': api, 'customerio.batch.size': entries.length, 'customerio.replay': true });
+    const outcome = await lane.run(() => sendBatch(this.#d.sdk, api, ops), { repeatable: true, canDefer: false, trace });
     const verdicts = batchVerdicts(outcome, entries.length);
+    endRequestTrace(trace, outcome, verdicts);
     // Refused as a whole (too large, malformed): each entry gets its own verdict on its own route.
     if (verdicts === 'each') return this.#sendEach(entries, Number.POSITIVE_INFINITY);
     if (!outcome.ok) {
@@ -321,21 +326,30 @@ export class Replayer {
     return Object.values(this.#d.policies).filter((lane) => lane !== undefined);
   }
 
-  #replayOne(entry: QueueEntry, lane: Pipeline): Promise<RunOutcome<unknown>> {
+  async #replayOne(entry: QueueEntry, lane: Pipeline): Promise<RunOutcome<unknown>> {
     const spec = specOf(entry.operation);
+    const trace = this.#d.tracing?.request(`replay ${entry.operation}`, {
+      'customerio.operation': entry.operation,
+      'customerio.api': spec?.api ?? 'track',
+      'customerio.replay': true,
+      ...(entry.eventId ? { 'customerio.event_id': entry.eventId } : {}),
+    });
+    let outcome: RunOutcome<unknown>;
     if (spec) {
-      return lane.run(() => spec.invoke(this.#d.sdk, entry.args), {
+      outcome = await lane.run(() => spec.invoke(this.#d.sdk, entry.args), {
         repeatable: spec.repeatable,
         canDefer: false,
         limit: this.#d.limitOf(entry.operation),
+        trace,
       });
+    } else {
+      const replay = this.#d.replays.get(entry.operation);
+      outcome = replay
+        ? await lane.run(() => replay.handler(...entry.args), { repeatable: replay.repeatable, canDefer: false, trace })
+        : { ok: false, error: new CioError('TRANSIENT', `No replay handler is registered for '${entry.operation}' yet`, true), attempts: 0 };
     }
-    const replay = this.#d.replays.get(entry.operation);
-    if (!replay) {
-      const err = new CioError('TRANSIENT', `No replay handler is registered for '${entry.operation}' yet`, true);
-      return Promise.resolve({ ok: false, error: err, attempts: 0 });
-    }
-    return lane.run(() => replay.handler(...entry.args), { repeatable: replay.repeatable, canDefer: false });
+    endRequestTrace(trace, outcome);
+    return outcome;
   }
 
   async #acked(entries: QueueEntry[], attempts: number): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { CioError } from '../errors/CioError.js';
 import type { RunOutcome } from '../policies/pipeline.js';
+import type { Trace } from '../telemetry/tracing.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,4 +101,23 @@ export function routeFailure(error: CioError, facts: FailureFacts): FailureRoute
   // Closing: what may have been delivered and cannot be kept in a queue that outlives close().
   if (error.code === 'CLOSED' && error.maybeDelivered && !facts.keepable) return 'ambiguous';
   return error.retryable ? 'retry' : 'refused';
+}
+
+/**
+ * Ends the span of a request to Customer.io (a batch request, or a replay of one operation) with
+ * its outcome: `sent`, `partial` (some items of a 207 answer failed: `customerio.batch.failed`), or
+ * `failed` in error. A batch refused as a whole (its items then go alone) gets a
+ * `customerio.batch.split` event.
+ */
+export function endRequestTrace(trace: Trace | undefined, outcome: RunOutcome<unknown>, verdicts?: ItemOutcome[] | 'each'): void {
+  if (!trace) return;
+  if (verdicts === 'each') trace.event('customerio.batch.split');
+  if (!outcome.ok) {
+    trace.end({ status: 'failed', attempts: outcome.attempts, errorCode: outcome.error.code });
+    return;
+  }
+  let failed = 0;
+  if (Array.isArray(verdicts)) for (const v of verdicts) if (!v.ok) failed++;
+  if (failed > 0) trace.set('customerio.batch.failed', failed);
+  trace.end({ status: failed > 0 ? 'partial' : 'sent', attempts: outcome.attempts });
 }

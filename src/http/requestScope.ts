@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { activeContext } from '../telemetry/tracing.js';
 import type { CioClient } from '../client/CioClient.js';
 import { ResilientClient } from '../client/ResilientClient.js';
 import type { Submission } from '../client/submission.js';
@@ -255,7 +256,8 @@ export class RequestScopedClient extends OperationMethods<DeferredCall> implemen
       // in this request (a retried request makes the same calls; two identical calls in one
       // request are two operations).
       const idempotencyKey = scope === undefined ? own : scopedIdempotencyKey(scope, own ?? this.#occurrence(operation, args));
-      const call: Submission = { operation, args, idempotencyKey, batch: true };
+      // The active span (the request's) is the parent of the call's, though it is sent after the response.
+      const call: Submission = { operation, args, idempotencyKey, batch: true, parent: activeContext() };
 
       if (this.#over()) {
         const delivered = this.#submit(call);

@@ -18,6 +18,7 @@ import { retryAfterBackoff } from './backoff.js';
 import { classifyError } from './classify.js';
 import { TokenBucket } from './rateLimiter.js';
 import type { Redactor } from './redact.js';
+import type { Trace } from '../telemetry/tracing.js';
 
 /** Codes that mean Customer.io (or the way to it) is unhealthy: these count towards the breaker. */
 const OUTAGE_CODES = new Set(['TRANSIENT', 'NETWORK', 'TIMEOUT']);
@@ -61,6 +62,8 @@ export interface RunOptions {
   onRetry?: ((attempt: number, delayMs: number, error: CioError) => void) | undefined;
   /** The operation's own rate limit, on top of its API's (a broadcast trigger's 1 request per 10 s). */
   limit?: TokenBucket | undefined;
+  /** The span the run belongs to: it gets the circuit state and an event per retry, and the attempts run inside it. */
+  trace?: Trace | undefined;
 }
 
 /** What a run ended with. Never thrown. */
@@ -214,6 +217,8 @@ export class Pipeline {
    * throw counts as a rejection (the timeout policy calls `fn` inside an async function).
    */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RunOptions): Promise<RunOutcome<T>> {
+    const trace = opts.trace;
+    trace?.set('customerio.circuit_state', this.circuitState);
     // A call that may be deferred and would not be sent now (open circuit, rate limit) skips the
     // policies altogether: the cheap path of every call during an outage or a burst.
     if (opts.canDefer) {
@@ -223,14 +228,20 @@ export class Pipeline {
     const limit = opts.limit;
     let attempts = 0;
     const policy = opts.repeatable || this.#options.nonIdempotentDelivery === 'at-least-once' ? this.#retryAll : this.#retrySafe;
-    const onRetry = opts.onRetry;
+    const onRetry = trace
+      ? (attempt: number, delayMs: number, error: CioError) => {
+          trace.retry(attempt, delayMs, error.code);
+          opts.onRetry?.(attempt, delayMs, error);
+        }
+      : opts.onRetry;
+    const send = trace ? (signal: AbortSignal) => trace.within(() => fn(signal)) : fn;
     const attemptTimeout = this.#timeout;
     const guarded = async (): Promise<T> => {
       if (limit) await limit.take();
       if (this.#bucket) await this.#bucket.take();
       attempts++;
       try {
-        const value = await attemptTimeout.execute(({ signal }) => fn(signal));
+        const value = await attemptTimeout.execute(({ signal }) => send(signal));
         this.#failureCount = 0;
         return value;
       } catch (err) {
