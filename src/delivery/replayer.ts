@@ -64,8 +64,8 @@ const NOT_TRIED: QueueRetryOptions = Object.freeze({ counted: false });
  * entries of a round are of different people and may go in any order): the ones an API's batch route
  * can carry go in one batch request per API (Track v2 207 partial results: each failed item is
  * retried or dead-lettered by its reason), and the rest go on their own routes, one after another,
- * meanwhile. An entry whose API's circuit is open goes back untried, so an outage of one API never
- * holds up the others' entries.
+ * meanwhile. An entry whose API's circuit is open, or whose API asked to wait (`Retry-After`), goes
+ * back untried, so an outage or a throttle of one API never holds up the others' entries.
  */
 export class Replayer {
   readonly #d: ReplayerDeps;
@@ -78,7 +78,8 @@ export class Replayer {
    */
   #alone: Promise<number> | undefined;
   #stopped = true;
-  #pausedUntil = 0;
+  /** Until when (epoch ms) each API's replay waits, as its `Retry-After` asked: the others' goes on. */
+  readonly #pausedUntil = new Map<Pipeline, number>();
   #delivered = 0;
   #refreshing: Promise<unknown> | undefined;
   #refreshAgain = false;
@@ -201,25 +202,26 @@ export class Replayer {
   #round(deadline: number): Promise<number> {
     if (this.#running) return this.#running;
     const run = (async (): Promise<number> => {
-      // While every API's circuit is open nothing is taken: an outage costs the store nothing. An
-      // entry whose API's circuit is open goes back, not counted, until that circuit may be probed
-      // (at most one replay interval), so the entries of the APIs that are up go meanwhile.
-      const lanes = this.#lanes;
-      if (Date.now() < this.#pausedUntil || !lanes.some((lane) => lane.canProbe)) return 0;
+      // While every API's circuit is open or paused by a Retry-After nothing is taken: an outage or
+      // a throttle costs the store nothing. An entry whose API's circuit is open goes back, not
+      // counted, until that circuit may be probed (at most one replay interval), one whose API is
+      // paused until the pause ends, so the entries of the APIs that are up go meanwhile.
+      const ready = this.#lanes.filter((lane) => lane.canProbe && this.#pausedFor(lane) === 0);
+      if (ready.length === 0) return 0;
       const o = this.#d.options;
-      // While no circuit is closed, one entry at a time: the probe.
-      const limit = lanes.some((lane) => lane.circuitState === 'CLOSED') ? o.drain.batchSize : 1;
+      // While no circuit that may be used is closed, one entry at a time: the probe.
+      const limit = ready.some((lane) => lane.circuitState === 'CLOSED') ? o.drain.batchSize : 1;
       const leaseMs = Math.max(60_000, o.timeoutMs * o.retry.maxAttempts * 2);
       // Delays persisted under a larger cap (or by an older version) are clamped as they are read.
       const entries = await this.#d.store.take(limit, leaseMs, Math.max(o.retry.maxRetryAfterMs, this.#longestBackoffMs()));
       if (entries.length === 0) return 0;
       const { batches, alone } = split(entries);
-      const batched = Promise.all(batches.map((b) => (this.#late(deadline) ? this.#putBack(b.entries) : this.#sendBatch(b))));
+      const batched = Promise.all(batches.map((b) => this.#sendBatch(b, deadline)));
       let settled = 0;
       if (alone.length > 0) {
         // One chain of single requests at a time: the previous round's must end before this one's starts.
         if (this.#alone) settled += await this.#alone;
-        const chain = this.#late(deadline) ? this.#putBack(alone) : this.#sendEach(alone, deadline);
+        const chain = Date.now() >= deadline ? this.#putBack(alone) : this.#sendEach(alone, deadline);
         this.#alone = chain;
         void chain.then(
           () => (this.#alone === chain ? (this.#alone = undefined) : undefined),
@@ -236,18 +238,30 @@ export class Replayer {
     });
   }
 
-  #late(deadline: number): boolean {
-    return Date.now() >= deadline || this.#pausedUntil > Date.now();
-  }
-
-  /** Hands entries back untouched (the round ran out of time, or Customer.io asked to wait). */
-  async #putBack(entries: QueueEntry[]): Promise<number> {
-    await this.#d.store.retry(entries.map((e) => e.id), 0, undefined, NOT_TRIED).catch(() => undefined);
+  /** How long `lane`'s replay still waits for a `Retry-After` (0: not paused). */
+  #pausedFor(lane: Pipeline): number {
+    const until = this.#pausedUntil.get(lane);
+    if (until === undefined) return 0;
+    const ms = until - Date.now();
+    if (ms > 0) return ms;
+    this.#pausedUntil.delete(lane);
     return 0;
   }
 
-  async #sendBatch({ api, entries, ops }: Batch): Promise<number> {
+  /**
+   * Hands entries back untouched, after `delayMs` (the round ran out of time, or their API asked to
+   * wait: then until the end of that pause).
+   */
+  async #putBack(entries: QueueEntry[], delayMs = 0): Promise<number> {
+    await this.#d.store.retry(entries.map((e) => e.id), delayMs, undefined, NOT_TRIED).catch(() => undefined);
+    return 0;
+  }
+
+  async #sendBatch({ api, entries, ops }: Batch, deadline: number): Promise<number> {
     const lane = this.#d.policies[api] ?? this.#d.policies.track;
+    if (Date.now() >= deadline) return this.#putBack(entries);
+    const pausedMs = this.#pausedFor(lane);
+    if (pausedMs > 0) return this.#putBack(entries, pausedMs);
     const trace = this.#d.tracing?.request(`${api} batch request`, { 'customerio.api': api, 'customerio.batch.size': entries.length, 'customerio.replay': true });
     const outcome = await lane.run(() => sendBatch(this.#d.sdk, api, ops), { repeatable: true, canDefer: false, trace });
     const verdicts = batchVerdicts(outcome, entries.length);
@@ -275,18 +289,24 @@ export class Replayer {
 
   /**
    * Sends entries on their own routes, one after another. After a transient failure, the later
-   * entries of the same API go back with it untried (that API is failing); the others go on.
+   * entries of the same API go back with it untried (that API is failing), as do those of an API
+   * paused by a `Retry-After`; the others go on.
    */
   async #sendEach(entries: QueueEntry[], deadline: number): Promise<number> {
     let settled = 0;
     const failing = new Set<Pipeline>();
     for (let i = 0; i < entries.length; i++) {
-      if (this.#late(deadline)) {
+      if (Date.now() >= deadline) {
         await this.#putBack(entries.slice(i));
         break;
       }
       const entry = entries[i]!;
       const lane = this.#laneOf(entry);
+      const pausedMs = this.#pausedFor(lane);
+      if (pausedMs > 0) {
+        await this.#putBack([entry], pausedMs);
+        continue;
+      }
       if (failing.has(lane)) {
         await this.#putBack([entry]);
         continue;
@@ -362,10 +382,11 @@ export class Replayer {
 
   /** Puts `entries` back after a transient failure under `lane`'s policies. */
   async #failed(entries: QueueEntry[], error: CioError, lane: Pipeline): Promise<void> {
-    // Customer.io's Retry-After pauses the replay, never longer than retry.maxRetryAfterMs (a
-    // `Retry-After: 999999999` must not stop the queue for years; durable stores keep the delay).
+    // Customer.io's Retry-After pauses the replay of `lane`'s API only (the others go on), never
+    // longer than retry.maxRetryAfterMs (a `Retry-After: 999999999` must not stop the queue for
+    // years; durable stores keep the delay).
     const retryAfterMs = error.retryAfterMs === undefined ? undefined : capRetryAfter(error.retryAfterMs, this.#d.options.retry.maxRetryAfterMs);
-    if (retryAfterMs !== undefined) this.#pausedUntil = Date.now() + retryAfterMs;
+    if (retryAfterMs !== undefined) this.#pausedUntil.set(lane, Math.max(this.#pausedUntil.get(lane) ?? 0, Date.now() + retryAfterMs));
     // A refusal by the open circuit is not a failure of the entry's own: it never counts towards giving up.
     const open = error.code === 'CIRCUIT_OPEN';
     const max = open ? Number.POSITIVE_INFINITY : this.#d.options.drain.maxAttempts;
