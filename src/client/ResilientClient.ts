@@ -1,6 +1,5 @@
-import { APIClient, PipelinesClient, RegionEU, RegionUS, TrackClient } from 'customerio-node';
 import { BATCH_LIMITS, sendBatch, type BatchApi } from '../delivery/batchFormat.js';
-import { Batcher, type BatchedOutcome } from '../delivery/batcher.js';
+import { Batcher } from '../delivery/batcher.js';
 import { Replayer, type RegisteredReplay, type ReplayHandler } from '../delivery/replayer.js';
 import { CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
@@ -18,7 +17,6 @@ import { createRedactor, credentialSecrets, type Redactor } from '../policies/re
 import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
-import { describeType } from '../internal/describe.js';
 import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { IdempotencyGuard, callerStoreKey, checkCallerKey } from './guard.js';
@@ -27,26 +25,14 @@ import { normalizeOptions, type CioClientOptions } from './options.js';
 import { Calls } from './calls.js';
 import { readOptions, type Submission } from './submission.js';
 import { Fallback } from './fallback.js';
-import { PersonOrder } from './personOrder.js';
+import { PersonOrder, queuedBehind } from './personOrder.js';
 import { QueueFigures } from './queueFigures.js';
-import { guardRedirects } from './redirects.js';
+import { createSdkClients } from './sdkClients.js';
 import { healthOf } from './healthReport.js';
+import { checkReplay, checkTimeout } from './checks.js';
 import type { ApiName, CallOptions, CioHealth, CioResult, DrainOptions, FlushResult } from './types.js';
 import { CALL, OperationMethods } from '../operations/methods.js';
 import type { Trace, Tracing } from '../telemetry/tracing.js';
-
-/** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
-const QUEUED_BEHIND: BatchedOutcome = (() => {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    const error = new CioError('QUEUED_BEHIND', 'an earlier update of this person is still queued; this one was queued behind it, nothing was sent now', true, { maybeDelivered: false });
-    return Object.freeze({ ok: false as const, attempts: 0, error });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-})();
-const queuedBehind = (): Promise<BatchedOutcome> => Promise.resolve(QUEUED_BEHIND);
 
 /**
  * The resilient client. Each operation is a method that reads its options and hands the call to
@@ -90,22 +76,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     this.#emitter = new TypedEmitter<CioEvents>((err, event) =>
       o.logger.warn({ event: String(event), err: this.#redact(String(err)) }, 'customerio-resilience: an event listener threw'),
     );
-    const region = o.region === 'eu' ? RegionEU : RegionUS;
-    const sdkDefaults = {
-      region,
-      timeout: o.timeoutMs,
-      retry: { maxRetries: 0 },
-      ...(o.dispatcher ? { dispatcher: o.dispatcher as never } : {}),
-      ...(o.headers ? { headers: o.headers } : {}),
-    };
-    this.#sdk = {
-      track: new TrackClient(o.siteId, o.apiKey, { ...sdkDefaults, ...(o.trackUrl ? { url: o.trackUrl } : {}) }),
-      app: o.appApiKey ? new APIClient(o.appApiKey, { ...sdkDefaults, ...(o.appUrl ? { url: o.appUrl } : {}) }) : undefined,
-      pipelines: o.writeKey
-        ? new PipelinesClient(o.writeKey, { ...sdkDefaults, strictMode: o.pipelines.strictMode, ...(o.pipelinesUrl ? { url: o.pipelinesUrl } : {}) })
-        : undefined,
-    };
-    for (const sdk of Object.values(this.#sdk)) if (sdk) guardRedirects(sdk);
+    this.#sdk = createSdkClients(o);
     this.#policies = {
       track: new Pipeline(o, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('track', state, error) }),
       app: new Pipeline({ ...o, ...o.app }, this.#redact, { onStateChange: (state, error) => this.#onCircuitState('app', state, error) }),
@@ -228,15 +199,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   }
 
   registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {
-    if (typeof operation !== 'string' || operation === '') throw new TypeError(`registerReplay: operation must be a non-empty string, got ${describeType(operation)}`);
-    if (specOf(operation)) throw new RangeError(`registerReplay: '${operation}' is a built-in operation and cannot be replaced`);
-    if (typeof handler !== 'function') throw new TypeError(`registerReplay: handler must be a function, got ${describeType(handler)}`);
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new TypeError(`registerReplay: options must be an object such as { repeatable: false }, got ${describeType(options)}`);
-    }
-    if (options.repeatable !== undefined && typeof options.repeatable !== 'boolean') {
-      throw new TypeError(`registerReplay: repeatable must be a boolean, got ${describeType(options.repeatable)}`);
-    }
+    checkReplay(operation, handler, options);
     this.#replays.set(operation, { handler, repeatable: options.repeatable ?? true });
     this.#replayer?.kick();
   }
@@ -440,11 +403,4 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     }
   }
 
-}
-
-function checkTimeout(method: string, options: DrainOptions): number {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${method}: options must be an object, got ${typeof options}`);
-  const t = options.timeoutMs ?? 10_000;
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new RangeError(`${method}: timeoutMs must be a finite number >= 0, got ${String(t)}`);
-  return t;
 }

@@ -1,6 +1,21 @@
 import type { BatchedOutcome, Batcher } from '../delivery/batcher.js';
+import { CioError } from '../errors/CioError.js';
 
 const noop = (): void => {};
+
+/** The outcome of an ordered update made while an earlier one of its person waits in the queue (built once, no stack). */
+const QUEUED_BEHIND: BatchedOutcome = (() => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const error = new CioError('QUEUED_BEHIND', 'an earlier update of this person is still queued; this one was queued behind it, nothing was sent now', true, { maybeDelivered: false });
+    return Object.freeze({ ok: false as const, attempts: 0, error });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+})();
+/** The send of an ordered update queued behind an earlier one of its person: nothing is sent. */
+export const queuedBehind = (): Promise<BatchedOutcome> => Promise.resolve(QUEUED_BEHIND);
 
 /** The last ordered operation of a person still under way, and the open batch it joined (if it did). */
 interface PersonTail {
