@@ -194,8 +194,18 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   }
 
   isolate(): { dispose(): void } {
-    const handles = Object.values(this.#policies).map((p) => p.isolate());
-    return { dispose: () => handles.forEach((h) => h.dispose()) };
+    // Every API with a breaker (one given `breaker: false` has no circuit to hold open).
+    const lanes = Object.values(this.#policies).filter((p) => p.hasBreaker);
+    if (lanes.length === 0) throw new TypeError('isolate(): the client has no circuit breaker (breaker: false)');
+    const handles = lanes.map((p) => p.isolate());
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return; // a second dispose must not release someone else's isolation
+        disposed = true;
+        for (const h of handles) h.dispose();
+      },
+    };
   }
 
   registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {

@@ -206,6 +206,11 @@ export class Pipeline {
     return this.#bucket;
   }
 
+  /** Whether it has a circuit breaker (`breaker` not `false`). */
+  get hasBreaker(): boolean {
+    return this.#breaker !== undefined;
+  }
+
   /** Holds the circuit open until the returned handle is disposed (maintenance, tests). */
   isolate(): { dispose(): void } {
     if (!this.#breaker) throw new TypeError('isolate(): the client has no circuit breaker (breaker: false)');

@@ -101,4 +101,22 @@ describe('client: circuit breaker (real SDK, emulator outage)', () => {
     handle.dispose();
     expect((await cio.identify('u1', {})).status).to.equal('sent');
   });
+
+  it('isolates the APIs that have a breaker when another has none, and releases them all', async () => {
+    const cio = h.client({ queue: false, apis: { app: { breaker: false } } });
+    const handle = cio.isolate();
+    expect(cio.health().apis).to.deep.include({ track: { ...cio.health().apis.track, circuit_state: 'ISOLATED' } });
+    expect(cio.health().apis.app.circuit_state).to.equal('CLOSED');
+    expect(cio.health().apis.pipelines!.circuit_state).to.equal('ISOLATED');
+    expect((await cio.sendEmail({ to: 'a@example.com', transactional_message_id: '1', identifiers: { id: 'u1' } })).status).to.equal('sent');
+    handle.dispose();
+    expect(cio.health().circuit_state).to.equal('CLOSED');
+    expect((await cio.identify('u1', {})).status).to.equal('sent');
+  });
+
+  it('refuses to isolate a client with no breaker at all, holding nothing', () => {
+    const cio = h.client({ breaker: false });
+    expect(() => cio.isolate()).to.throw(TypeError, /no circuit breaker/);
+    expect(cio.health().circuit_state).to.equal('CLOSED');
+  });
 });
