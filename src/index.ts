@@ -13,6 +13,7 @@ export type {
   CioEventData,
   IdentifierType,
   RunCallOptions,
+  ReplayOptions,
   RunResult,
   ReplayHandler,
   TransactionalRequest,

@@ -20,6 +20,22 @@ export interface RunCallOptions {
   repeatable?: boolean;
   /** Whether a transient failure may be queued for replay (needs a replay handler). @default false */
   queue?: boolean;
+  /**
+   * The API whose breaker and rate limit the call runs under: `'app'` for an App API call the client
+   * does not wrap (a management call through `client.app` of customerio-node), so an outage of the
+   * Track API does not refuse it. @default 'track'
+   */
+  api?: ApiName;
+}
+
+import type { ApiName } from '../operations/spec.js';
+
+/** How a custom operation's queued calls are replayed. */
+export interface ReplayOptions {
+  /** Whether a repeat after an ambiguous failure is harmless. @default true */
+  repeatable?: boolean;
+  /** The API whose breaker and rate limit its replays run under (as `run()`'s `api`). @default 'track' */
+  api?: ApiName;
 }
 
 /** What {@link CioClient.run} resolves to: a {@link CioResult} plus the function's value when it ran. */
@@ -70,7 +86,7 @@ export interface CioClient extends CioOperations {
    * Registers how to replay queued calls of a custom operation (used by `@Resilient({ fallback: 'queue' })`).
    * `repeatable: false` (default true) makes replays at-most-once like the client's own sends.
    */
-  registerReplay(operation: string, handler: ReplayHandler, options?: { repeatable?: boolean }): void;
+  registerReplay(operation: string, handler: ReplayHandler, options?: ReplayOptions): void;
   /** Dead letters: operations set aside after a permanent or ambiguous failure. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Puts dead letters (the given ids, or all) back in the queue; resolves how many moved. */

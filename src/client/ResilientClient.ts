@@ -3,7 +3,8 @@ import { Batcher } from '../delivery/batcher.js';
 import { Replayer, type RegisteredReplay, type ReplayHandler } from '../delivery/replayer.js';
 import { CioError, CioValidationError } from '../errors/CioError.js';
 import { newEventId } from '../idempotency/eventId.js';
-import type { OperationSpec, SdkClients } from '../operations/spec.js';
+import { isApiName, type OperationSpec, type SdkClients } from '../operations/spec.js';
+import { describeType } from '../internal/describe.js';
 import { OPERATIONS, specOf } from '../operations/table.js';
 import type { AppReadArgs, AppReadName, AppReadValue } from '../operations/reads.js';
 import { AppReads } from './reads.js';
@@ -17,7 +18,7 @@ import { createRedactor, credentialSecrets, type Redactor } from '../policies/re
 import type { DeadLetter, QueueStore } from '../queue/store.js';
 import { memoryQueue } from '../stores/memory/memoryQueue.js';
 import { lruIdempotencyStore } from '../stores/memory/lruIdempotencyStore.js';
-import type { CioClient, RunCallOptions, RunResult } from './CioClient.js';
+import type { CioClient, ReplayOptions, RunCallOptions, RunResult } from './CioClient.js';
 import { TypedEmitter, type CioEvents, type Unsubscribe } from './events.js';
 import { IdempotencyGuard, callerStoreKey, checkCallerKey } from './guard.js';
 import { KeepAlive } from './keepAlive.js';
@@ -163,7 +164,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     }
     if (options instanceof CioValidationError) {
       const trace = this.#tracing?.call(operation, specOf(operation)?.api, undefined);
-      return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }, undefined, trace));
+      return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: '', attempts: 0, error: options }, undefined, { trace }));
     }
     return this.submit({ operation, args, idempotencyKey: options.idempotencyKey, batch: options.batch === true });
   }
@@ -208,9 +209,9 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
     };
   }
 
-  registerReplay(operation: string, handler: ReplayHandler, options: { repeatable?: boolean } = {}): void {
+  registerReplay(operation: string, handler: ReplayHandler, options: ReplayOptions = {}): void {
     checkReplay(operation, handler, options);
-    this.#replays.set(operation, { handler, repeatable: options.repeatable ?? true });
+    this.#replays.set(operation, { handler, repeatable: options.repeatable ?? true, api: options.api ?? 'track' });
     this.#replayer?.kick();
   }
 
@@ -302,10 +303,15 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
   run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, options: RunCallOptions = {}): Promise<RunResult<T>> {
     const name = String(operation);
     const given = options.idempotencyKey;
-    const lane = this.#policies.track;
-    const trace = this.#tracing?.call(name, 'track', lane.circuitState);
-    const invalid = checkCallerKey(`run(${name})`, 'idempotencyKey', given);
-    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, trace));
+    const api = isApiName(options.api) ? options.api : 'track';
+    const lane = this.#policies[api];
+    const trace = this.#tracing?.call(name, api, lane.circuitState);
+    const invalid =
+      checkCallerKey(`run(${name})`, 'idempotencyKey', given) ??
+      (options.api === undefined || isApiName(options.api)
+        ? undefined
+        : new CioValidationError('options.api', `run(${name}): options.api must be 'track', 'app' or 'pipelines', got ${describeType(options.api)}`));
+    if (invalid) return Promise.resolve(this.#calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, { trace, api }));
     const queue = options.queue === true && this.#queue !== undefined;
     const repeatable = options.repeatable ?? true;
     // Only a key the caller gives marks a repeat: without one, every run runs.
@@ -326,6 +332,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         explicitKey: true,
         keepValue: true,
         trace,
+        api,
       },
     );
     return result as Promise<RunResult<T>>;
@@ -349,7 +356,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
       if (this.#tracing) trace = this.#tracing.call(operation, spec.api, this.#policies[spec.api].circuitState, call.parent);
       const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
       if (invalid) {
-        return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, trace));
+        return Promise.resolve(this.#calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, { trace }));
       }
       const { reportedKey, storeKey } = this.#guard.keyOf(operation, idempotencyKey, args);
       let sendArgs: unknown[] = args;
@@ -389,7 +396,7 @@ export class ResilientClient extends OperationMethods<Promise<CioResult>, Promis
         trace,
       });
     } catch (err) {
-      return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, trace));
+      return Promise.resolve(this.#calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, { trace }));
     }
   }
 

@@ -9,7 +9,9 @@ import type { CallFacts, Fallback } from './fallback.js';
 import type { IdempotencyGuard } from './guard.js';
 import type { KeepAlive } from './keepAlive.js';
 import type { CioLogger } from './logger.js';
-import type { CioResult } from './types.js';
+import type { ApiName, CioResult } from './types.js';
+import { specOf } from '../operations/table.js';
+import { isAppRead } from '../operations/reads.js';
 
 /**
  * Ends a call's span with its result. Not delivered and not kept (`failed`, `rejected`, `dropped`)
@@ -33,6 +35,18 @@ interface InFlight {
   routing: boolean;
   /** Set by close(): the real outcome, when it comes, changes nothing. */
   abandoned: boolean;
+}
+
+/** What a call's result is reported with besides the result: the call's span and the API it went to. */
+export interface CallMark {
+  trace?: Trace | undefined;
+  /** The API whose policies the call ran under. @default its operation's (`track` for a custom one) */
+  api?: ApiName | undefined;
+}
+
+/** The API an operation's calls go to: its own, `app` for a read, `track` for a custom operation. */
+export function apiOf(operation: string): ApiName {
+  return specOf(operation)?.api ?? (isAppRead(operation) ? 'app' : 'track');
 }
 
 /** The fields every result of a call starts with. */
@@ -77,14 +91,13 @@ export class Calls {
   ): Promise<CioResult> {
     const base: ResultBase = ctx.eventId ? { operation, idempotencyKey: ctx.reportedKey, eventId: ctx.eventId } : { operation, idempotencyKey: ctx.reportedKey };
     const started = performance.now();
-    const trace = ctx.trace;
-    if (this.closed) return Promise.resolve(this.finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }, started, trace));
+    if (this.closed) return Promise.resolve(this.finish({ ...base, status: 'failed', attempts: 0, error: new CioClosedError() }, started, ctx));
     if (storeKey !== undefined) {
       const running = this.#d.guard.running(storeKey);
-      if (running) return running.then((first) => this.#joined(base, first, started, trace));
+      if (running) return running.then((first) => this.#joined(base, first, started, ctx));
     }
     const reserved = storeKey === undefined ? true : this.#d.guard.reserve(operation, storeKey, ctx.explicitKey);
-    if (reserved === false) return Promise.resolve(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, trace));
+    if (reserved === false) return Promise.resolve(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, ctx));
     // The caller's promise: the call's outcome, or what close() decides at its deadline.
     const { promise: result, resolve } = Promise.withResolvers<CioResult>();
     const call: InFlight = { operation, storeKey, ctx, base, started, settle: resolve, routing: false, abandoned: false };
@@ -92,7 +105,7 @@ export class Calls {
       if (this.#pending.delete(result)) this.#d.alive.release();
       if (!call.abandoned) resolve(r);
     };
-    const crashed = (err: unknown): void => done(this.crashed(base, started, err, trace));
+    const crashed = (err: unknown): void => done(this.crashed(base, started, err, ctx));
     const settled = (outcome: BatchedOutcome): void => {
       const r = this.#settled(call, outcome); // a result, or a promise of one while a failure is routed
       if (r instanceof Promise) void r.then(done);
@@ -103,11 +116,11 @@ export class Calls {
       try {
         send().then(settled, crashed);
       } catch (err) {
-        return Promise.resolve(this.crashed(base, started, err, trace));
+        return Promise.resolve(this.crashed(base, started, err, ctx));
       }
     } else {
       reserved
-        .then((fresh) => (fresh ? send().then(settled) : done(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, trace))))
+        .then((fresh) => (fresh ? send().then(settled) : done(this.finish({ ...base, status: 'duplicate', attempts: 0 }, started, ctx))))
         .catch(crashed);
     }
     if (storeKey !== undefined) this.#d.guard.track(storeKey, result);
@@ -122,13 +135,13 @@ export class Calls {
    * was sent or queued (sharing a `run()` value), else that one's failure, so the caller knows the
    * key's operation was not delivered and may try again.
    */
-  #joined(base: ResultBase, first: RunResult<unknown>, started: number, trace: Trace | undefined): CioResult {
+  #joined(base: ResultBase, first: RunResult<unknown>, started: number, call: CallMark): CioResult {
     const taken = first.status === 'sent' || first.status === 'queued' || first.status === 'duplicate';
     const result: RunResult<unknown> = taken
       ? { ...base, status: 'duplicate', attempts: 0 }
       : { ...base, status: first.status, attempts: 0, ...(first.error ? { error: first.error } : {}) };
     if ('value' in first) result.value = first.value;
-    return this.finish(result, started, trace);
+    return this.finish(result, started, call);
   }
 
   /** What a send's outcome makes of a call: `sent`, or what `Fallback.route` decides. Never throws or rejects. */
@@ -143,19 +156,19 @@ export class Calls {
         }
         const sent: RunResult<unknown> = { ...base, status: 'sent', attempts: outcome.attempts };
         if (ctx.keepValue && 'value' in outcome) sent.value = outcome.value;
-        return this.finish(sent, started, ctx.trace);
+        return this.finish(sent, started, ctx);
       }
       return this.#d.fallback.route(operation, call.storeKey, outcome.error, outcome.attempts, ctx).then(
-        (result) => this.finish({ ...base, ...result }, started, ctx.trace),
-        (err: unknown) => this.crashed(base, started, err, ctx.trace),
+        (result) => this.finish({ ...base, ...result }, started, ctx),
+        (err: unknown) => this.crashed(base, started, err, ctx),
       );
     } catch (err) {
-      return this.crashed(base, started, err, ctx.trace);
+      return this.crashed(base, started, err, ctx);
     }
   }
 
   /** The `failed` result of a call that threw where nothing should. */
-  crashed(base: ResultBase, started: number, err: unknown, trace?: Trace): CioResult {
+  crashed(base: ResultBase, started: number, err: unknown, call?: CallMark): CioResult {
     let error: CioError;
     if (err instanceof CioError) error = err;
     else {
@@ -167,11 +180,11 @@ export class Calls {
       }
       error = new CioError('UNKNOWN', text, false);
     }
-    return this.finish({ ...base, status: 'failed', attempts: 0, error }, started, trace);
+    return this.finish({ ...base, status: 'failed', attempts: 0, error }, started, call);
   }
 
   /** Reports a call's result (log, `result` event, the end of its span) and returns it. */
-  finish(result: CioResult, started: number = performance.now(), trace?: Trace): CioResult {
+  finish(result: CioResult, started: number = performance.now(), call?: CallMark): CioResult {
     try {
       if (result.status !== 'sent' && result.status !== 'duplicate') {
         this.#d.logger.debug({ operation: result.operation, status: result.status, code: result.error?.code }, 'customerio-resilience: call finished');
@@ -179,8 +192,10 @@ export class Calls {
     } catch {
       /* a logger that throws must not break the call */
     }
-    if (this.#d.emitter.listenerCount('result') > 0) this.#d.emitter.emit('result', { ...result, durationMs: performance.now() - started });
-    if (trace) endCallTrace(trace, result);
+    if (this.#d.emitter.listenerCount('result') > 0) {
+      this.#d.emitter.emit('result', { ...result, durationMs: performance.now() - started, api: call?.api ?? apiOf(result.operation) });
+    }
+    if (call?.trace) endCallTrace(call.trace, result);
     return result;
   }
 
@@ -208,9 +223,9 @@ export class Calls {
         this.#d.fallback.route(call.operation, call.storeKey, error, 0, call.ctx).then(
           (r) => {
             if (r.status === 'queued') kept++;
-            call.settle(this.finish({ ...call.base, ...r }, call.started, call.ctx.trace));
+            call.settle(this.finish({ ...call.base, ...r }, call.started, call.ctx));
           },
-          (err: unknown) => call.settle(this.crashed(call.base, call.started, err, call.ctx.trace)),
+          (err: unknown) => call.settle(this.crashed(call.base, call.started, err, call.ctx)),
         ),
       );
     }

@@ -21,8 +21,8 @@ export interface CioEvents {
   dropped: { operation: string; idempotencyKey: string };
   /** An operation was set aside for a person to look at (permanent or ambiguous failure). */
   deadLettered: { operation: string; idempotencyKey: string; error: CioError };
-  /** Any call finished (with whatever status), and how long it took in ms. */
-  result: CioResult & { durationMs: number };
+  /** Any call finished (with whatever status), how long it took in ms, and the API whose policies it ran under. */
+  result: CioResult & { durationMs: number; api: ApiName };
 }
 
 /** Name of an event a client emits. */

@@ -6,7 +6,7 @@ import { specOf } from '../operations/table.js';
 import type { CioResult } from '../operations/types.js';
 import type { Redactor } from '../policies/redact.js';
 import type { QueueEntry, QueueStore } from '../queue/store.js';
-import type { Trace } from '../telemetry/tracing.js';
+import type { CallMark } from './calls.js';
 import type { CioEvents, TypedEmitter } from './events.js';
 import type { IdempotencyGuard } from './guard.js';
 import type { CioLogger } from './logger.js';
@@ -14,7 +14,7 @@ import type { PersonOrder } from './personOrder.js';
 import type { QueueFigures } from './queueFigures.js';
 
 /** What the client knows of a call between its idempotency guard and its outcome. */
-export interface CallFacts {
+export interface CallFacts extends CallMark {
   /** What a queue entry of it holds (`undefined`: it cannot be queued). */
   storable: { args: unknown[]; personKey: string; builtIn: boolean } | undefined;
   repeatable: boolean;
@@ -27,8 +27,6 @@ export interface CallFacts {
   madeAt?: number;
   /** Whether it is one of a person's ordered updates (see `OperationSpec.ordered`). */
   ordered?: boolean;
-  /** The call's span, if it is recorded. */
-  trace?: Trace | undefined;
 }
 
 /** What the fallback works with: the client's queue, guard, figures and events. */

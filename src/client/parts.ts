@@ -20,11 +20,12 @@ export function submitParts(
   tracing: Tracing | undefined,
 ): Promise<CioBatchResult> {
   // The call's span is the parent of its parts' spans.
-  const trace = tracing?.call(operation, operation === 'pipelines.batch' ? 'pipelines' : 'track', undefined, parent);
+  const api = operation === 'pipelines.batch' ? 'pipelines' : 'track';
+  const trace = tracing?.call(operation, api, undefined, parent);
   try {
     const invalid = checkCallerKey(operation, 'options.idempotencyKey', idempotencyKey) ?? validateCall(operation, args);
     if (invalid) {
-      const rejected = calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, trace);
+      const rejected = calls.finish({ status: 'rejected', operation, idempotencyKey: idempotencyKey ?? '', attempts: 0, error: invalid }, undefined, { trace, api });
       return Promise.resolve({ ...rejected, items: [] });
     }
     const partsParent = trace?.context ?? parent;
@@ -45,6 +46,6 @@ export function submitParts(
       return result;
     });
   } catch (err) {
-    return Promise.resolve({ ...calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, trace), items: [] });
+    return Promise.resolve({ ...calls.crashed({ operation, idempotencyKey: '' }, performance.now(), err, { trace, api }), items: [] });
   }
 }

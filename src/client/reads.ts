@@ -45,10 +45,10 @@ export class AppReads {
     const trace = this.#d.tracing?.call(known ? name : 'read', 'app', this.#d.app.circuitState);
     if (!known) {
       const error = new CioValidationError('method', `read: ${describeType(method)} is not a read of customerio-node's APIClient (a get…, list…, search…, find… method or downloadExport)`);
-      return Promise.resolve(calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }, undefined, trace));
+      return Promise.resolve(calls.finish({ status: 'rejected', operation: 'read', idempotencyKey: '', attempts: 0, error }, undefined, { trace, api: 'app' }));
     }
     const invalid = args.reduce<CioValidationError | null>((found, arg, i) => found ?? checkSerialisable(arg, `args[${i}]`, name), null);
-    if (invalid) return Promise.resolve(calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, trace));
+    if (invalid) return Promise.resolve(calls.finish({ status: 'rejected', operation: name, idempotencyKey: '', attempts: 0, error: invalid }, undefined, { trace, api: 'app' }));
     const copy = [...args];
     const sdk = this.#d.sdk;
     const send = () =>
@@ -59,7 +59,7 @@ export class AppReads {
         limit: this.#limit,
         trace,
       });
-    return calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true, trace });
+    return calls.guarded(name, undefined, send, { storable: undefined, repeatable: true, reportedKey: '', explicitKey: false, keepValue: true, trace, api: 'app' });
   }
 
   /** Releases the rate limiter (reads waiting for a token are refused). */

@@ -91,7 +91,7 @@ async function run(
       log(logger, 'warn', { operation, argument: bad }, `customerio-resilience: ${operation} cannot be queued: its arguments are not JSON data (${bad}); on failure it resolves undefined`);
     }
   }
-  const runOptions: RunCallOptions = { args: stored, queue, repeatable: o.repeatable };
+  const runOptions: RunCallOptions = { args: stored, queue, repeatable: o.repeatable, api: o.api };
   if (o.idempotencyKey) {
     const key = o.idempotencyKey(...args);
     if (typeof key !== 'string' || key === '') {

@@ -1,5 +1,6 @@
 import type { CioClient } from '../client/CioClient.js';
 import { OPERATIONS } from '../operations/table.js';
+import { isApiName, type ApiName } from '../operations/spec.js';
 import type { CioError } from '../errors/CioError.js';
 import { describeOption } from '../internal/describe.js';
 import { hasClientMethods } from '../client/clientShape.js';
@@ -56,6 +57,13 @@ export interface ResilientOptions<Args extends unknown[] = any[]> {
    * @default true
    */
   repeatable?: boolean | undefined;
+  /**
+   * The API whose breaker and rate limit the method runs under, and its queued calls are replayed
+   * under: `'app'` for a method that calls the App API (`client.app` of customerio-node), so an outage
+   * of the Track API does not refuse it.
+   * @default 'track'
+   */
+  api?: ApiName | undefined;
 }
 
 /** The options one `@Resilient()` application works with: validated, defaults applied, frozen. */
@@ -65,10 +73,11 @@ export interface NormalizedResilientOptions {
   readonly fallback: ResilientFallback | undefined;
   readonly idempotencyKey: ((...args: unknown[]) => string) | undefined;
   readonly repeatable: boolean;
+  readonly api: ApiName;
 }
 
 /** Defaults of {@link ResilientOptions}. */
-export const RESILIENT_DEFAULTS = Object.freeze({ repeatable: true });
+export const RESILIENT_DEFAULTS = Object.freeze({ repeatable: true, api: 'track' as ApiName });
 
 const describe = describeOption;
 
@@ -106,7 +115,11 @@ export function normalizeResilientOptions(input: unknown): NormalizedResilientOp
   if (o.repeatable !== undefined && typeof o.repeatable !== 'boolean') {
     throw new TypeError(`@Resilient: repeatable must be a boolean, got ${describe(o.repeatable)}`);
   }
+  if (o.api !== undefined && !isApiName(o.api)) {
+    throw new RangeError(`@Resilient: api must be 'track', 'app' or 'pipelines', got ${describe(o.api)}`);
+  }
   return Object.freeze({
+    api: o.api ?? RESILIENT_DEFAULTS.api,
     operation: o.operation,
     client: o.client,
     fallback: f,

@@ -21,6 +21,7 @@ export function registerReplay(client: CioClient, method: DecoratedMethod, insta
   const original = method.original;
   client.registerReplay(operation, (...args: unknown[]) => runAsync(() => original.apply(instance, args)), {
     repeatable: method.options.repeatable,
+    api: method.options.api,
   });
   ops.set(operation, instance);
   return true;

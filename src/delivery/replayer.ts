@@ -15,10 +15,11 @@ import type { Tracing } from '../telemetry/tracing.js';
 /** Replays a queued custom operation (see `CioClient.registerReplay`). */
 export type ReplayHandler = (...args: unknown[]) => Promise<unknown>;
 
-/** A registered custom operation: how to replay it and whether a repeat is harmless. */
+/** A registered custom operation: how to replay it, whether a repeat is harmless, and the API it goes to. */
 export interface RegisteredReplay {
   handler: ReplayHandler;
   repeatable: boolean;
+  api: ApiName;
 }
 
 /** How the queue is replayed. */
@@ -336,9 +337,14 @@ export class Replayer {
     return settled;
   }
 
-  /** The policies an entry's replay runs under: its API's (a custom operation's: Track's). */
+  /** The policies an entry's replay runs under: its API's (a custom operation's: the one it was registered with). */
   #laneOf(entry: QueueEntry): Pipeline {
-    return this.#d.policies[specOf(entry.operation)?.api ?? 'track'] ?? this.#d.policies.track;
+    return this.#d.policies[this.#apiOf(entry.operation)] ?? this.#d.policies.track;
+  }
+
+  /** The API of an operation: its own, or the one a custom operation was registered with (`track` by default). */
+  #apiOf(operation: string): ApiName {
+    return specOf(operation)?.api ?? this.#d.replays.get(operation)?.api ?? 'track';
   }
 
   /** The policies of each API in use. */
@@ -350,7 +356,7 @@ export class Replayer {
     const spec = specOf(entry.operation);
     const trace = this.#d.tracing?.request(`replay ${entry.operation}`, {
       'customerio.operation': entry.operation,
-      'customerio.api': spec?.api ?? 'track',
+      'customerio.api': this.#apiOf(entry.operation),
       'customerio.replay': true,
       ...(entry.eventId ? { 'customerio.event_id': entry.eventId } : {}),
     });

@@ -1,9 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { CioClient } from '../client/CioClient.js';
-import type { CircuitStateName } from '../client/types.js';
+import type { ApiName, CircuitStateName } from '../client/types.js';
 import { loadPromClient } from './promClient.js';
-import { isAppRead } from '../operations/reads.js';
-import { specOf } from '../operations/table.js';
+import { apiOf } from '../client/calls.js';
 
 /**
  * What this package needs of a prom-client `Registry` (prom-client's own `Registry` and its global
@@ -124,7 +123,8 @@ export function cioMetrics<R extends PromRegistry = PromRegistry>(client: CioCli
   const unsubscribe = [
     client.on('result', (r) => {
       // App API reads run under the App API's policies; custom operations (`run()`, `@Resilient()`) under the Track API's.
-      const api = specOf(r.operation)?.api ?? (isAppRead(r.operation) ? 'app' : 'track');
+      // A client of another make may not say which API: then the operation's.
+      const api = (r.api as ApiName | undefined) ?? apiOf(r.operation);
       const labels = { api, operation: r.operation, status: r.status };
       operations.inc(labels);
       duration.observe(labels, r.durationMs / 1000);

@@ -5,6 +5,14 @@ import type { OperationArgs, OperationName } from './types.js';
 /** The Customer.io APIs the client calls, each with its own circuit breaker and rate limit. */
 export type ApiName = 'track' | 'app' | 'pipelines';
 
+/** Every API, each with its own breaker and rate limit. */
+export const API_NAMES: readonly ApiName[] = Object.freeze(['track', 'app', 'pipelines']);
+
+/** Whether `value` names an API. */
+export function isApiName(value: unknown): value is ApiName {
+  return typeof value === 'string' && (API_NAMES as readonly string[]).includes(value);
+}
+
 /** The SDK clients an operation may run on (the App and Pipelines ones only when given their keys). */
 export interface SdkClients {
   track: TrackClient;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { newEventId } from '../../src/idempotency/eventId.js';
 import { memoryQueue } from '../../src/stores/memory/memoryQueue.js';
-import { harness, type Harness } from '../support/harness.js';
+import { appClient } from '../support/emulator.js';
+import { CREDS, harness, type Harness } from '../support/harness.js';
 
 const SEND = { to: 'u1@example.com', identifiers: { id: 'u1' }, transactional_message_id: 1 };
 
@@ -91,6 +92,49 @@ describe('client: each API has its own circuit breaker and rate limit', () => {
     expect(cio.health().circuit_state).to.equal('CLOSED');
     // Only the first send was tried: the others went back untried while the App circuit was open.
     expect(h.emu.requests.filter((r) => r.operation === 'sendEmail')).to.have.length(1);
+  });
+
+  it("runs a run() call given api: 'app' under the App API's policies: a Track outage does not refuse it", async () => {
+    const cio = h.client({ retry: { maxAttempts: 1 }, breaker: { threshold: 1, halfOpenAfterMs: 60_000 } });
+    const apis: string[] = [];
+    cio.on('result', (r) => apis.push(`${r.operation}:${r.api}`));
+    const app = appClient(h.emu, CREDS.appApiKey);
+    h.emu.fault({ status: 503, match: { api: 'track' } });
+    expect((await cio.identify('u1', { a: 1 })).status).to.equal('queued'); // opens Track's circuit
+    const lookup = () => app.getCustomersByEmail('u1@example.com');
+    const onApp = await cio.run('customers.lookup', lookup, { api: 'app' });
+    expect(onApp.status).to.equal('sent');
+    expect(onApp.value).to.have.property('results');
+    const onTrack = await cio.run('customers.lookup', lookup);
+    expect(onTrack.error?.code, 'under the Track API (the default) the open circuit refuses it').to.equal('CIRCUIT_OPEN');
+    expect(apis).to.deep.equal(['identify:track', 'customers.lookup:app', 'customers.lookup:track']);
+    const bad = await cio.run('customers.lookup', lookup, { api: 'crm' as never });
+    expect([bad.status, bad.error?.code, (bad.error as { field?: string }).field]).to.deep.equal(['rejected', 'INVALID_INPUT', 'options.api']);
+  });
+
+  it("replays a custom operation registered with api: 'app' under the App API while the Track API is down", async () => {
+    const cio = h.client({
+      retry: { maxAttempts: 1 },
+      breaker: { threshold: 1, halfOpenAfterMs: 60_000 },
+      apis: { app: { breaker: { threshold: 5, halfOpenAfterMs: 60_000 } } }, // one App failure leaves its circuit closed
+    });
+    const app = appClient(h.emu, CREDS.appApiKey);
+    let runs = 0;
+    const lookup = async (email: unknown) => {
+      runs++;
+      return app.getCustomersByEmail(String(email));
+    };
+    cio.registerReplay('customers.lookup', lookup, { api: 'app' });
+    expect(() => cio.registerReplay('other', lookup, { api: 'crm' as never })).to.throw(RangeError, /api must be 'track', 'app' or 'pipelines'/);
+    const appDown = h.emu.fault({ status: 503, match: { api: 'app' } });
+    const queued = await cio.run('customers.lookup', () => lookup('u1@example.com'), { api: 'app', queue: true, args: ['u1@example.com'] });
+    expect(queued.status).to.equal('queued');
+    appDown.remove();
+    h.emu.fault({ status: 503, match: { api: 'track' } });
+    expect((await cio.identify('u1', { a: 1 })).status).to.equal('queued'); // opens Track's circuit
+    const done = await cio.flush({ timeoutMs: 300 });
+    expect(done).to.deep.equal({ delivered: 1, remaining: 1 }); // the lookup replayed; Track's identify waits
+    expect(runs).to.equal(2);
   });
 
   it('replays queued App sends while the Track API is down: an outage of one API never holds up another', async () => {

@@ -280,6 +280,23 @@ for (const mode of ['legacy', 'standard'] as const) {
       expect(flaky.attempts).to.equal(2);
     });
 
+    it("runs a method given api: 'app' under the App API's policies: a Track outage does not refuse it", async () => {
+      const cio = client({ retry: { maxAttempts: 1 }, breaker: { threshold: 1, halfOpenAfterMs: 60_000 } });
+      m.setDefaultCioClient(cio);
+      h.emu.fault({ status: 503, match: { api: 'track' } });
+      expect((await cio.track('u1', { name: 'opens' })).status).to.equal('queued');
+      expect(cio.health().apis.track.circuit_state).to.equal('OPEN');
+      const svc = new m.FlakyService();
+      expect(await svc.onApp(21)).to.equal(42);
+      const refused = await svc.strict(1).then(
+        () => 'resolved',
+        (err: { code?: string }) => err.code,
+      );
+      expect(refused, 'under the Track API (the default) the open circuit refuses it').to.equal('CIRCUIT_OPEN');
+      expect(resultsOf('flaky.onApp').map((r) => [r.status, r.api])).to.deep.equal([['sent', 'app']]);
+      expect(resultsOf('flaky.strict').map((r) => r.api)).to.deep.equal(['track']);
+    });
+
     it('resolves what a fallback function returns; a fallback that throws is logged', async () => {
       m.setDefaultCioClient(client());
       const svc = service();
