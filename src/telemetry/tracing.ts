@@ -144,7 +144,8 @@ export class Tracing {
     const attributes: SpanAttributes = { 'customerio.operation': operation };
     if (api !== undefined) attributes['customerio.api'] = api;
     if (circuitState !== undefined) attributes['customerio.circuit_state'] = circuitState;
-    const span = this.#tracer.startSpan(`customerio ${operation}`, { kind: KIND_INTERNAL, attributes }, parent ?? this.#api.context.active());
+    // Without a parent the tracer takes the active context itself.
+    const span = this.#tracer.startSpan(`customerio ${operation}`, { kind: KIND_INTERNAL, attributes }, parent);
     return span.isRecording() ? new Trace(this.#api, span) : undefined;
   }
 
